@@ -1,1 +1,1 @@
-System.Console.WriteLine(GanSharp.Probe.Hello());
+return 0;
