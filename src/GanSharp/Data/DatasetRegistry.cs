@@ -1,0 +1,57 @@
+namespace GanSharp.Data;
+
+/// <summary>How <see cref="Datasets.Open"/> loads what a spec names.</summary>
+public sealed class DatasetOpenOptions
+{
+    /// <summary>"train" or "test" (MNIST-style datasets).</summary>
+    public string Split { get; init; } = "train";
+
+    /// <summary>Local directory with the IDX files (MNIST-style datasets).</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Cache root; null means <see cref="DatasetCache.DefaultRoot"/>.</summary>
+    public string? CacheDir { get; init; }
+
+    public bool Offline { get; init; }
+
+    /// <summary>Image side for a folder of images.</summary>
+    public int Size { get; init; } = 64;
+
+    /// <summary>Channels for a folder of images: 1, 3 or 4.</summary>
+    public int Channels { get; init; } = 3;
+
+    /// <summary>Number of samples drawn for ring and grid.</summary>
+    public int Count { get; init; } = 100_000;
+
+    /// <summary>Seed for ring and grid.</summary>
+    public long Seed { get; init; }
+}
+
+/// <summary>Resolves a dataset spec: a known name or a folder of images.</summary>
+public static class Datasets
+{
+    public static IReadOnlyList<(string Name, string Description)> Known { get; } =
+    [
+        ("mnist", "MNIST handwritten digits, 1x28x28, 10 classes (60000 train / 10000 test)"),
+        ("fashion-mnist", "Fashion-MNIST clothing, 1x28x28, 10 classes (60000 train / 10000 test)"),
+        ("ring", "8 Gaussians on the unit circle, std 0.01, 2-D points"),
+        ("grid", "25 Gaussians on {-4,-2,0,2,4}^2, std 0.05, 2-D points"),
+        ("<folder path>", "every PNG/JPEG/BMP under the folder, center-cropped and resized to --size, --channels"),
+    ];
+
+    public static TensorDataset Open(string spec, DatasetOpenOptions o, Action<string>? log = null) => spec switch
+    {
+        "mnist" or "fashion-mnist" => Mnist.Load(new MnistOptions
+        {
+            Name = spec,
+            Split = o.Split,
+            DataDir = o.DataDir,
+            CacheDir = o.CacheDir,
+            Offline = o.Offline,
+        }, log),
+        "ring" => GaussianMixture2D.Ring(o.Count, o.Seed),
+        "grid" => GaussianMixture2D.Grid(o.Count, o.Seed),
+        _ when Directory.Exists(spec) => ImageFolder.Load(spec, o.Size, o.Channels, log),
+        _ => throw new DataException($"unknown dataset '{spec}': use one of mnist, fashion-mnist, ring, grid or a folder of images"),
+    };
+}
