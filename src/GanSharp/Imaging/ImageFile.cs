@@ -1,0 +1,178 @@
+using System.Buffers.Binary;
+using StbImageSharp;
+using StbImageWriteSharp;
+
+namespace GanSharp.Imaging;
+
+/// <summary>Reads and writes 8-bit images as interleaved (H×W×C, row-major) byte arrays.</summary>
+public static class ImageFile
+{
+    private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+
+    /// <summary>
+    /// Writes <paramref name="pixelsHwc"/> (height×width×channels bytes; 1 = grey, 3 = RGB, 4 = RGBA) as a PNG.
+    /// The directory is created; the file appears whole or not at all (temp file in the same directory, then rename).
+    /// </summary>
+    public static void SavePng(string path, byte[] pixelsHwc, int width, int height, int channels)
+    {
+        ArgumentNullException.ThrowIfNull(pixelsHwc);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (width <= 0 || height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), $"image size must be positive, got {width}x{height}");
+        var components = channels switch
+        {
+            1 => StbImageWriteSharp.ColorComponents.Grey,
+            3 => StbImageWriteSharp.ColorComponents.RedGreenBlue,
+            4 => StbImageWriteSharp.ColorComponents.RedGreenBlueAlpha,
+            _ => throw new ArgumentOutOfRangeException(nameof(channels), $"channels must be 1, 3 or 4, got {channels}"),
+        };
+        long expected = (long)width * height * channels;
+        if (pixelsHwc.Length != expected)
+            throw new ArgumentException(
+                $"pixel buffer holds {pixelsHwc.Length} bytes, but {width}x{height}x{channels} needs {expected}", nameof(pixelsHwc));
+
+        WriteAtomically(path, stream => new ImageWriter().WritePng(pixelsHwc, width, height, components, stream));
+    }
+
+    /// <summary>
+    /// Reads a PNG, JPEG, BMP, TGA, GIF (first frame) or PSD file. <paramref name="desiredChannels"/> (1–4) converts
+    /// on load; without it the file's own channel count is returned.
+    /// </summary>
+    /// <exception cref="ImageException">The file is missing, unreadable, truncated or not a supported image.</exception>
+    public static (byte[] Pixels, int Width, int Height, int Channels) Load(string path, int? desiredChannels = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var requested = desiredChannels switch
+        {
+            null => StbImageSharp.ColorComponents.Default,
+            1 => StbImageSharp.ColorComponents.Grey,
+            2 => StbImageSharp.ColorComponents.GreyAlpha,
+            3 => StbImageSharp.ColorComponents.RedGreenBlue,
+            4 => StbImageSharp.ColorComponents.RedGreenBlueAlpha,
+            _ => throw new ArgumentOutOfRangeException(nameof(desiredChannels), $"desiredChannels must be 1 to 4, got {desiredChannels}"),
+        };
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ImageException($"image file not found: {path}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageException($"cannot read image file {path}: {e.Message}", e);
+        }
+
+        if (bytes.Length == 0)
+            throw new ImageException($"image file {path} is empty");
+        // stb_image decodes what it can of a cut-off PNG without complaint; check the chunk structure first.
+        if (bytes.AsSpan().StartsWith(PngSignature))
+            CheckPngStructure(bytes, path);
+
+        ImageResult result;
+        try
+        {
+            result = ImageResult.FromMemory(bytes, requested);
+        }
+        catch (Exception e)
+        {
+            throw new ImageException($"cannot decode image file {path} (corrupt or unsupported format): {e.Message}", e);
+        }
+        if (result?.Data is null || result.Width <= 0 || result.Height <= 0)
+            throw new ImageException($"cannot decode image file {path} (corrupt or unsupported format)");
+
+        int channels = (int)result.Comp;
+        long expected = (long)result.Width * result.Height * channels;
+        if (channels is < 1 or > 4 || result.Data.Length < expected)
+            throw new ImageException($"cannot decode image file {path}: decoder returned an incomplete image");
+        var pixels = result.Data.Length == expected ? result.Data : result.Data.AsSpan(0, (int)expected).ToArray();
+        return (pixels, result.Width, result.Height, channels);
+    }
+
+    /// <summary>Writes through <paramref name="write"/> to a temp file beside <paramref name="path"/>, flushes it to disk, then renames it over <paramref name="path"/>.</summary>
+    internal static void WriteAtomically(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(tmp);
+            throw new ImageException($"cannot write image file {path}: {e.Message}", e);
+        }
+        catch
+        {
+            TryDelete(tmp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Walks the PNG chunks: each must fit in the file with a correct CRC, IHDR first, IDAT present, IEND last.</summary>
+    private static void CheckPngStructure(byte[] bytes, string path)
+    {
+        int pos = PngSignature.Length;
+        bool first = true, sawData = false;
+        while (true)
+        {
+            if (pos + 8 > bytes.Length)
+                throw new ImageException($"PNG file {path} is truncated: it ends before the IEND chunk ({bytes.Length} bytes)");
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos));
+            var type = System.Text.Encoding.ASCII.GetString(bytes, pos + 4, 4);
+            if (length > int.MaxValue || pos + 12L + length > bytes.Length)
+                throw new ImageException($"PNG file {path} is truncated: chunk {type} at byte {pos} runs past the end of the file");
+            uint crc = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos + 8 + (int)length));
+            if (crc != Crc32(bytes.AsSpan(pos + 4, 4 + (int)length)))
+                throw new ImageException($"PNG file {path} is corrupt: bad CRC in chunk {type} at byte {pos}");
+            if (first && type != "IHDR")
+                throw new ImageException($"PNG file {path} is corrupt: first chunk is {type}, not IHDR");
+            first = false;
+            sawData |= type == "IDAT";
+            pos += 12 + (int)length;
+            if (type == "IEND")
+                break;
+        }
+        if (!sawData)
+            throw new ImageException($"PNG file {path} is corrupt: it has no image data (IDAT chunk)");
+    }
+
+    private static readonly uint[] CrcTable = MakeCrcTable();
+
+    private static uint[] MakeCrcTable()
+    {
+        var table = new uint[256];
+        for (uint n = 0; n < 256; n++)
+        {
+            uint c = n;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[n] = c;
+        }
+        return table;
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint c = 0xFFFFFFFFu;
+        foreach (var b in data)
+            c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
+        return c ^ 0xFFFFFFFFu;
+    }
+}
