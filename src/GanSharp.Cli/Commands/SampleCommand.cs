@@ -1,0 +1,44 @@
+using System.CommandLine;
+using GanSharp.Training;
+
+namespace GanSharp.Cli.Commands;
+
+/// <summary>`gansharp sample`: images from a checkpoint alone.</summary>
+public static class SampleCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A .ckpt file, or a run directory (its latest checkpoint)", Required = true };
+        var count = new Option<int>("--count") { Description = "Number of samples (default 64)", DefaultValueFactory = _ => 64 };
+        var outFile = new Option<string>("--out") { Description = "Output PNG (a grid for images, a scatter plot for 2-D data)", Required = true };
+        var seed = new Option<long>("--seed") { Description = "Seed of the latents (default 0)", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("sample", """
+            Generate samples from a checkpoint (it records its model, options and step).
+
+            Examples:
+              gansharp sample --checkpoint runs/mnist --count 64 --out grid.png
+              gansharp sample --checkpoint runs/mnist/checkpoints/step-002000.ckpt --count 16 --seed 7 --out g.png
+            """);
+        cmd.Options.Add(checkpoint);
+        cmd.Options.Add(count);
+        cmd.Options.Add(outFile);
+        cmd.Options.Add(seed);
+        cmd.SetAction(p =>
+        {
+            int n = p.GetValue(count);
+            if (n <= 0 || n > 100_000) throw new ArgumentException($"--count must be between 1 and 100000 (got {n})");
+            string path = p.GetValue(outFile)!;
+            if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                throw new ArgumentException($"--out must name a .png file (got '{path}')");
+            TorchRuntime.EnsureLoaded();
+            using var sampler = Sampler.Load(p.GetValue(checkpoint)!);
+            using var images = sampler.Sample(n, p.GetValue(seed));
+            string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (dir is not null) Directory.CreateDirectory(dir);
+            SampleGrids.SaveSamples(images, path, $"{sampler.Options.Model} step {sampler.Step}", null);
+            Console.WriteLine($"wrote {n} samples from {sampler.Options.Model} step {sampler.Step} to {path}");
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,109 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GanSharp.Models;
+
+/// <summary>
+/// DCGAN after Radford, Metz &amp; Chintala 2015, "Unsupervised Representation Learning with Deep Convolutional
+/// GANs": fractionally-strided convolutions in G, strided convolutions in D, BatchNorm in both (not on G's output
+/// nor D's input layer), ReLU in G with tanh output, LeakyReLU(0.2) in D, no pooling, N(0, 0.02) init.
+/// </summary>
+public static class DcGan
+{
+    /// <summary>G for 28×28 images (MNIST): z → 128·7·7 → 14×14 → 28×28.</summary>
+    public static Module<Tensor, Tensor> Generator28(int zDim = 100, int channels = 1, int width = 64)
+    {
+        int w2 = width * 2;
+        var g = Sequential(
+            ("fc", Linear(zDim, w2 * 7 * 7, hasBias: false)),    // z → (2w·7·7)
+            ("fc_bn", BatchNorm1d(w2 * 7 * 7)),
+            ("fc_relu", ReLU()),
+            ("unflatten", Unflatten(1, new long[] { w2, 7, 7 })), // (2w) × 7 × 7
+            ("up1", ConvTranspose2d(w2, width, 4, stride: 2, padding: 1, bias: false)), // w × 14 × 14
+            ("up1_bn", BatchNorm2d(width)),
+            ("up1_relu", ReLU()),
+            ("up2", ConvTranspose2d(width, channels, 4, stride: 2, padding: 1)), // c × 28 × 28
+            ("tanh", Tanh()));
+        Init.Dcgan(g);
+        return g;
+    }
+
+    /// <summary>D for 28×28 images: 28×28 → 14×14 → 7×7 → logit.</summary>
+    public static Module<Tensor, Tensor> Discriminator28(int channels = 1, int width = 64)
+    {
+        int w2 = width * 2;
+        var d = Sequential(
+            ("conv1", Conv2d(channels, width, 4, stride: 2, padding: 1)), // w × 14 × 14 (no BN on D's input layer)
+            ("conv1_lrelu", LeakyReLU(0.2)),
+            ("conv2", Conv2d(width, w2, 4, stride: 2, padding: 1, bias: false)), // 2w × 7 × 7
+            ("conv2_bn", BatchNorm2d(w2)),
+            ("conv2_lrelu", LeakyReLU(0.2)),
+            ("flatten", Flatten()),                                // 2w·7·7
+            ("fc", Linear(w2 * 7 * 7, 1)),                         // logit
+            ("out", Flatten(0)));                                  // N
+        Init.Dcgan(d);
+        return d;
+    }
+
+    /// <summary>
+    /// The pytorch/examples DCGAN generator for 32×32 or 64×64 images: z (N×zDim) → 4×4 → … → size×size.
+    /// </summary>
+    public static Module<Tensor, Tensor> Generator(int size, int zDim = 100, int channels = 3, int width = 64)
+    {
+        int blocks = Blocks(size);                 // 64 → 4 upsamplings after the 4×4 seed, 32 → 3
+        int top = width << (blocks - 1);           // 64: 8w, 32: 4w
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("unflatten", Unflatten(1, new long[] { zDim, 1, 1 })),                         // zDim × 1 × 1
+            ("up0", ConvTranspose2d(zDim, top, 4, stride: 1, padding: 0L, bias: false)),    // top × 4 × 4
+            ("up0_bn", BatchNorm2d(top)),
+            ("up0_relu", ReLU()),
+        };
+        int c = top;
+        for (int i = 1; i < blocks; i++)
+        {
+            layers.Add(($"up{i}", ConvTranspose2d(c, c / 2, 4, stride: 2, padding: 1, bias: false))); // c/2 × 2^(i+2)
+            layers.Add(($"up{i}_bn", BatchNorm2d(c / 2)));
+            layers.Add(($"up{i}_relu", ReLU()));
+            c /= 2;
+        }
+        layers.Add(($"up{blocks}", ConvTranspose2d(c, channels, 4, stride: 2, padding: 1, bias: false))); // channels × size × size
+        layers.Add(("tanh", Tanh()));
+        var g = Sequential(layers);
+        Init.Dcgan(g);
+        return g;
+    }
+
+    /// <summary>The pytorch/examples DCGAN discriminator for 32×32 or 64×64 images: size×size → 4×4 → logit.</summary>
+    public static Module<Tensor, Tensor> Discriminator(int size, int channels = 3, int width = 64)
+    {
+        int blocks = Blocks(size);
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("conv0", Conv2d(channels, width, 4, stride: 2, padding: 1, bias: false)), // w × size/2 (no BN on input layer)
+            ("conv0_lrelu", LeakyReLU(0.2)),
+        };
+        int c = width;
+        for (int i = 1; i < blocks; i++)
+        {
+            layers.Add(($"conv{i}", Conv2d(c, c * 2, 4, stride: 2, padding: 1, bias: false))); // 2c × size/2^(i+1)
+            layers.Add(($"conv{i}_bn", BatchNorm2d(c * 2)));
+            layers.Add(($"conv{i}_lrelu", LeakyReLU(0.2)));
+            c *= 2;
+        }
+        layers.Add(("out_conv", Conv2d(c, 1, 4, stride: 1, padding: 0L, bias: false))); // 1 × 1 × 1
+        layers.Add(("out", Flatten(0)));                                                 // N
+        var d = Sequential(layers);
+        Init.Dcgan(d);
+        return d;
+    }
+
+    private static int Blocks(int size) => size switch
+    {
+        64 => 4,
+        32 => 3,
+        _ => throw new ArgumentException($"DCGAN supports image sizes 32 and 64 (28 via dcgan28), not {size}"),
+    };
+}

@@ -1,0 +1,59 @@
+using GanSharp.Training;
+using static TorchSharp.torch;
+
+namespace GanSharp.Models;
+
+/// <summary>Builds a model family's networks from resolved options and the shape of one example.</summary>
+public static class GanModels
+{
+    public static readonly IReadOnlyList<(string Name, string Description)> Architectures = new[]
+    {
+        ("dcgan28", "DCGAN for 28×28 images (MNIST): G z→128·7·7→ConvT→14×14→ConvT→28×28, D Conv→Conv→Linear"),
+        ("dcgan32", "pytorch/examples DCGAN for 32×32 images (3 up/down-sampling blocks)"),
+        ("dcgan64", "pytorch/examples DCGAN for 64×64 images (4 up/down-sampling blocks)"),
+        ("mlp", "fully connected G and D (ReLU / LeakyReLU 0.2) for 2-D points or flattened images"),
+    };
+
+    /// <summary>The architecture the options name, or the one that fits the data when none is named.</summary>
+    public static string ResolveArch(GanOptions o, long[] exampleShape)
+    {
+        if (o.Model == "mlp") return "mlp";
+        bool image = exampleShape.Length == 3;
+        if (!image)
+            throw new ArgumentException($"the dcgan model needs image data, but '{o.Data}' has examples of shape [{string.Join(",", exampleShape)}]: use 'train mlp' for 2-D data");
+        string arch = o.Arch != "" ? o.Arch : exampleShape[1] switch
+        {
+            28 => "dcgan28",
+            32 => "dcgan32",
+            64 => "dcgan64",
+            _ => throw new ArgumentException($"no DCGAN architecture for {exampleShape[1]}×{exampleShape[2]} images: use --size 32 or 64"),
+        };
+        int expected = arch switch { "dcgan28" => 28, "dcgan32" => 32, "dcgan64" => 64, _ => -1 };
+        if (exampleShape[1] != expected || exampleShape[2] != expected)
+            throw new ArgumentException($"architecture {arch} needs {expected}×{expected} images, the data has {exampleShape[1]}×{exampleShape[2]}");
+        return arch;
+    }
+
+    /// <summary>
+    /// Builds G and D. Seeds the global torch generator with the run's seed first, so the initial weights are
+    /// a function of the options alone.
+    /// </summary>
+    public static (nn.Module<Tensor, Tensor> G, nn.Module<Tensor, Tensor> D) Build(GanOptions o, long[] exampleShape)
+    {
+        string arch = ResolveArch(o, exampleShape);
+        manual_seed(o.Seed);
+        int channels = exampleShape.Length == 3 ? (int)exampleShape[0] : 0;
+        return arch switch
+        {
+            "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG), DcGan.Discriminator28(channels, o.WidthD)),
+            "dcgan32" or "dcgan64" => (DcGan.Generator((int)exampleShape[1], o.ZDim, channels, o.WidthG),
+                DcGan.Discriminator((int)exampleShape[1], channels, o.WidthD)),
+            "mlp" => (Mlp.Generator(o.ZDim, Enumerable.Repeat(o.WidthG, o.Depth).ToArray(), exampleShape, tanhOutput: exampleShape.Length == 3),
+                Mlp.Discriminator(exampleShape, Enumerable.Repeat(o.WidthD, o.Depth).ToArray())),
+            _ => throw new ArgumentException($"unknown architecture '{arch}'"),
+        };
+    }
+
+    /// <summary>Thread policy: tiny (MLP) models are per-op-overhead bound and run best on one thread.</summary>
+    public static int DefaultThreads(GanOptions o) => o.Threads > 0 ? o.Threads : o.Model == "mlp" ? 1 : Environment.ProcessorCount;
+}

@@ -1,0 +1,45 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GanSharp.Models;
+
+/// <summary>
+/// Fully connected GAN networks (Goodfellow et al. 2014) for 2-D point data and flattened images.
+/// G: z → hidden (ReLU) … → output (identity for points, tanh + reshape for images); D: input → hidden
+/// (LeakyReLU 0.2) … → logit.
+/// </summary>
+public static class Mlp
+{
+    public static Module<Tensor, Tensor> Generator(int zDim, int[] hidden, long[] exampleShape, bool tanhOutput)
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        int inDim = zDim;
+        for (int i = 0; i < hidden.Length; i++)
+        {
+            layers.Add(($"fc{i}", Linear(inDim, hidden[i])));  // hidden[i]
+            layers.Add(($"relu{i}", ReLU()));
+            inDim = hidden[i];
+        }
+        long outDim = exampleShape.Aggregate(1L, (a, b) => a * b);
+        layers.Add(("out", Linear(inDim, outDim)));            // prod(exampleShape)
+        if (tanhOutput) layers.Add(("tanh", Tanh()));
+        if (exampleShape.Length > 1) layers.Add(("unflatten", Unflatten(1, exampleShape))); // N × exampleShape
+        return Sequential(layers);
+    }
+
+    public static Module<Tensor, Tensor> Discriminator(long[] exampleShape, int[] hidden)
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)> { ("flatten", Flatten()) };
+        long inDim = exampleShape.Aggregate(1L, (a, b) => a * b);
+        for (int i = 0; i < hidden.Length; i++)
+        {
+            layers.Add(($"fc{i}", Linear(inDim, hidden[i])));  // hidden[i]
+            layers.Add(($"lrelu{i}", LeakyReLU(0.2)));
+            inDim = hidden[i];
+        }
+        layers.Add(("out", Linear(inDim, 1)));                 // logit
+        layers.Add(("squeeze", Flatten(0)));                   // N
+        return Sequential(layers);
+    }
+}

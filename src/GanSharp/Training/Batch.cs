@@ -1,0 +1,66 @@
+using GanSharp.Data;
+using static TorchSharp.torch;
+
+namespace GanSharp.Training;
+
+/// <summary>One minibatch of real data, with its condition (class labels) when the dataset has one.</summary>
+public sealed record Batch(Tensor Real, Tensor? Labels);
+
+/// <summary>
+/// Minibatches in an order that is a function of (seed, epoch) alone: each epoch is a fresh permutation drawn
+/// from a generator seeded by both; the last incomplete batch of an epoch is dropped. The position
+/// (<see cref="Epoch"/>, <see cref="Cursor"/>) is saved in checkpoints so a resumed run sees the same batches.
+/// </summary>
+public sealed class ShuffledBatches : IDisposable
+{
+    private readonly TensorDataset _data;
+    private readonly int _batch;
+    private readonly long _seed;
+    private Tensor? _perm;
+    private long _permEpoch = -1;
+
+    public ShuffledBatches(TensorDataset data, int batch, long seed, long epoch = 0, long cursor = 0)
+    {
+        if (data.Count < batch)
+            throw new ArgumentException($"the dataset has {data.Count} examples, fewer than one batch of {batch}");
+        _data = data;
+        _batch = batch;
+        _seed = seed;
+        Epoch = epoch;
+        Cursor = cursor;
+    }
+
+    public long Epoch { get; private set; }
+    public long Cursor { get; private set; }
+
+    public Batch Next()
+    {
+        if (Cursor + _batch > _data.Count)
+        {
+            Epoch++;
+            Cursor = 0;
+        }
+        if (_permEpoch != Epoch)
+        {
+            _perm?.Dispose();
+            using var g = new Generator((ulong)MixSeed(_seed, Epoch));
+            _perm = randperm(_data.Count, generator: g).DetachFromDisposeScope();
+            _permEpoch = Epoch;
+        }
+        using var idx = _perm!.narrow(0, Cursor, _batch);
+        Cursor += _batch;
+        return new Batch(_data.Gather(idx), _data.GatherLabels(idx));
+    }
+
+    /// <summary>A 63-bit seed mixed from (seed, epoch) with SplitMix64.</summary>
+    public static long MixSeed(long seed, long epoch)
+    {
+        ulong x = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL + (ulong)epoch + 0x632BE59BD9B4E019UL);
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        x ^= x >> 31;
+        return (long)(x & 0x7FFFFFFFFFFFFFFFUL);
+    }
+
+    public void Dispose() => _perm?.Dispose();
+}

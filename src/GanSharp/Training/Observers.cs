@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GanSharp.Imaging;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanSharp.Training;
+
+/// <summary>Appends step, losses, D outputs, gradient norms and seconds to metrics.jsonl every log-every steps.</summary>
+public sealed class MetricsLog(string path) : ITrainingObserver
+{
+    public void OnStep(Trainer trainer, StepStats s)
+    {
+        if (s.GradNormD is null && s.GradNormG is null) return; // not a measured step
+        var line = new JsonObject
+        {
+            ["step"] = s.Step,
+            ["loss_d"] = s.LossD,
+            ["loss_g"] = s.LossG,
+            ["d_real"] = s.DReal,
+            ["d_fake"] = s.DFake,
+            ["grad_norm_d"] = s.GradNormD,
+            ["grad_norm_g"] = s.GradNormG,
+            ["seconds"] = Math.Round(s.Seconds, 3),
+        };
+        File.AppendAllText(path, line.ToJsonString() + "\n");
+    }
+
+    /// <summary>Reads metrics.jsonl back as columns (for plots).</summary>
+    public static (List<double> Steps, Dictionary<string, List<double>> Series) Read(string path, params string[] keys)
+    {
+        var steps = new List<double>();
+        var series = keys.ToDictionary(k => k, _ => new List<double>());
+        if (!File.Exists(path)) return (steps, series);
+        foreach (var line in File.ReadLines(path))
+        {
+            JsonNode? n;
+            try { n = JsonNode.Parse(line); }
+            catch (System.Text.Json.JsonException) { continue; }
+            if (n?["step"] is null) continue;
+            steps.Add(n["step"]!.GetValue<double>());
+            foreach (var k in keys) series[k].Add(n[k]?.GetValue<double>() ?? double.NaN);
+        }
+        return (steps, series);
+    }
+}
+
+/// <summary>
+/// Sample grids from one fixed noise batch (drawn from its own generator) every sample-every steps and at the
+/// end, plus the loss-curve PNG. G is switched to eval mode for sampling, so BatchNorm statistics are untouched.
+/// </summary>
+public sealed class SampleGrids : ITrainingObserver, IDisposable
+{
+    private readonly RunDirectory _run;
+    private readonly Tensor _fixedNoise;
+    private readonly (float[] X, float[] Y)? _means;
+
+    public SampleGrids(RunDirectory run, GanSystem system, (float[] X, float[] Y)? trueMeans = null)
+    {
+        _run = run;
+        using var g = new Generator((ulong)ShuffledBatches.MixSeed(system.Options.Seed, -2));
+        _fixedNoise = system.SampleLatent(system.Options.SampleCount, g).DetachFromDisposeScope();
+        _means = trueMeans;
+    }
+
+    public void OnStep(Trainer trainer, StepStats stats)
+    {
+        if (stats.Step % trainer.Options.SampleEvery == 0) Write(trainer);
+    }
+
+    public void OnEnd(Trainer trainer, bool completed)
+    {
+        if (trainer.Step % trainer.Options.SampleEvery != 0 && trainer.Step > 0) Write(trainer);
+    }
+
+    /// <summary>Writes samples/step-NNNNNN.png and refreshes loss.png; returns the sample path.</summary>
+    public string Write(Trainer trainer)
+    {
+        string path = Path.Combine(_run.SamplesDir, $"step-{trainer.Step:D6}.png");
+        using (var scope = NewDisposeScope())
+        {
+            var images = Sample(trainer.System, _fixedNoise);
+            SaveSamples(images, path, $"step {trainer.Step}", _means);
+        }
+        var (steps, series) = MetricsLog.Read(_run.MetricsPath, "loss_d", "loss_g", "d_real", "d_fake");
+        if (steps.Count >= 2)
+            Plots.LossCurves(_run.LossCurvePath, steps,
+                series.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<double>)kv.Value), "GAN losses and mean D outputs");
+        return path;
+    }
+
+    /// <summary>G(z) in eval mode without gradients; G's training mode is restored.</summary>
+    public static Tensor Sample(GanSystem system, Tensor z, Tensor? condition = null)
+    {
+        bool wasTraining = system.G.training;
+        system.G.eval();
+        try
+        {
+            using var _ = inference_mode();
+            return system.Generate(z, condition);
+        }
+        finally
+        {
+            if (wasTraining) system.G.train();
+        }
+    }
+
+    /// <summary>Images become a grid PNG; 2-D points a scatter plot over the true means when known.</summary>
+    public static void SaveSamples(Tensor samples, string path, string title, (float[] X, float[] Y)? means = null)
+    {
+        if (samples.dim() == 4)
+        {
+            ImageGrid.Save(samples, path);
+        }
+        else if (samples.dim() == 2 && samples.shape[1] == 2)
+        {
+            var xy = samples.to_type(ScalarType.Float32).contiguous();
+            float[] xs = xy.select(1, 0).data<float>().ToArray();
+            float[] ys = xy.select(1, 1).data<float>().ToArray();
+            Plots.Scatter2D(path, xs, ys, means?.X ?? Array.Empty<float>(), means?.Y ?? Array.Empty<float>(), title);
+        }
+        else
+        {
+            throw new ArgumentException($"cannot draw samples of shape [{string.Join(",", samples.shape)}]");
+        }
+    }
+
+    public void Dispose() => _fixedNoise.Dispose();
+}
+
+/// <summary>Writes a checkpoint every checkpoint-every steps and always at the end (also when cancelled).</summary>
+public sealed class Checkpointer(RunDirectory run) : ITrainingObserver
+{
+    public string? LastPath { get; private set; }
+
+    public void OnStep(Trainer trainer, StepStats stats)
+    {
+        if (stats.Step % trainer.Options.CheckpointEvery == 0) LastPath = run.SaveCheckpoint(trainer, trainer.Options.Keep);
+    }
+
+    public void OnEnd(Trainer trainer, bool completed)
+    {
+        if (trainer.Step > 0 && (LastPath is null || trainer.Step % trainer.Options.CheckpointEvery != 0))
+            LastPath = run.SaveCheckpoint(trainer, trainer.Options.Keep);
+    }
+}
+
+/// <summary>Formats numbers for logs and tables with the invariant culture.</summary>
+public static class Fmt
+{
+    public static string G4(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+}

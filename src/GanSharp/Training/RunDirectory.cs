@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Intrinsics.X86;
+using System.Text.Json.Nodes;
+
+namespace GanSharp.Training;
+
+/// <summary>
+/// One run = one directory: options.json (every resolved option plus provenance), metrics.jsonl, samples/,
+/// a loss-curve PNG and checkpoints/ (step-NNNNNN.ckpt files, a `latest` pointer replaced by rename, the last
+/// N kept).
+/// </summary>
+public sealed class RunDirectory
+{
+    public const string LatestPointer = "latest";
+
+    private RunDirectory(string root) => Root = Path.GetFullPath(root);
+
+    public string Root { get; }
+    public string OptionsPath => Path.Combine(Root, "options.json");
+    public string MetricsPath => Path.Combine(Root, "metrics.jsonl");
+    public string SamplesDir => Path.Combine(Root, "samples");
+    public string CheckpointsDir => Path.Combine(Root, "checkpoints");
+    public string LossCurvePath => Path.Combine(Root, "loss.png");
+
+    /// <summary>Creates DIR/NAME; an existing non-empty run directory is refused (nothing in it is touched).</summary>
+    public static RunDirectory Create(string dir, string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
+            throw new ArgumentException($"invalid run name '{name}'");
+        string root = Path.Combine(dir, name);
+        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+            throw new ArgumentException($"run directory '{root}' already exists: pass --resume {root} to continue it, or choose another --name");
+        if (File.Exists(root))
+            throw new ArgumentException($"'{root}' is a file, not a run directory");
+        Directory.CreateDirectory(root);
+        var run = new RunDirectory(root);
+        Directory.CreateDirectory(run.SamplesDir);
+        Directory.CreateDirectory(run.CheckpointsDir);
+        return run;
+    }
+
+    /// <summary>Opens an existing run directory (for --resume).</summary>
+    public static RunDirectory Open(string root)
+    {
+        var run = new RunDirectory(root);
+        if (!Directory.Exists(run.Root))
+            throw new ArgumentException($"run directory '{root}' does not exist");
+        if (!File.Exists(run.OptionsPath))
+            throw new ArgumentException($"'{root}' is not a run directory (no options.json)");
+        Directory.CreateDirectory(run.SamplesDir);
+        Directory.CreateDirectory(run.CheckpointsDir);
+        return run;
+    }
+
+    public GanOptions ReadOptions()
+    {
+        try
+        {
+            var node = JsonNode.Parse(File.ReadAllText(OptionsPath))!.AsObject();
+            var opts = node["options"]?.AsObject() ?? throw new FormatException("no \"options\" object");
+            return GanOptions.FromJson(opts.ToJsonString());
+        }
+        catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            throw new ArgumentException($"'{OptionsPath}' is not valid run options ({e.Message})");
+        }
+    }
+
+    /// <summary>Writes options.json: the resolved options and where they ran (atomic).</summary>
+    public void WriteOptions(GanOptions options, int threads)
+    {
+        var doc = new JsonObject
+        {
+            ["options"] = options.ToJsonObject(),
+            ["threads"] = threads,
+            ["git-commit"] = GitCommit(),
+            ["versions"] = new JsonObject
+            {
+                ["gansharp"] = typeof(RunDirectory).Assembly.GetName().Version?.ToString(),
+                ["torchsharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(),
+                ["libtorch"] = TorchSharp.torch.__version__,
+                ["dotnet"] = Environment.Version.ToString(),
+            },
+            ["machine"] = new JsonObject
+            {
+                ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                ["cores"] = Environment.ProcessorCount,
+                ["cpu-features"] = new JsonArray(CpuFeatures().Select(f => (JsonNode)f).ToArray()),
+            },
+            ["created"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+        };
+        AtomicWrite(OptionsPath, doc.ToJsonString(GanOptions.Json));
+    }
+
+    public string CheckpointPath(int step) => Path.Combine(CheckpointsDir, $"step-{step:D6}.ckpt");
+
+    /// <summary>The checkpoint `latest` points to, or null when there is none.</summary>
+    public string? LatestCheckpoint()
+    {
+        string pointer = Path.Combine(CheckpointsDir, LatestPointer);
+        if (!File.Exists(pointer)) return null;
+        string target = Path.Combine(CheckpointsDir, File.ReadAllText(pointer).Trim());
+        return File.Exists(target) ? target : null;
+    }
+
+    /// <summary>Writes a checkpoint for the trainer's step, points `latest` at it, keeps the last <paramref name="keep"/>.</summary>
+    public string SaveCheckpoint(Trainer trainer, int keep)
+    {
+        var (header, tensors) = trainer.CaptureState();
+        string path = CheckpointPath(trainer.Step);
+        CheckpointFile.Save(path, header, tensors);
+        AtomicWrite(Path.Combine(CheckpointsDir, LatestPointer), Path.GetFileName(path));
+        var old = Directory.GetFiles(CheckpointsDir, "step-*.ckpt").OrderBy(f => f, StringComparer.Ordinal).ToList();
+        foreach (var f in old.Take(Math.Max(0, old.Count - keep)))
+            if (!string.Equals(f, path, StringComparison.Ordinal)) File.Delete(f);
+        return path;
+    }
+
+    /// <summary>A checkpoint file, or a run directory meaning its latest checkpoint.</summary>
+    public static string ResolveCheckpoint(string fileOrRun)
+    {
+        if (File.Exists(fileOrRun)) return fileOrRun;
+        if (Directory.Exists(fileOrRun))
+        {
+            foreach (var dir in new[] { Path.Combine(fileOrRun, "checkpoints"), fileOrRun })
+            {
+                string pointer = Path.Combine(dir, LatestPointer);
+                if (File.Exists(pointer))
+                {
+                    string target = Path.Combine(dir, File.ReadAllText(pointer).Trim());
+                    if (File.Exists(target)) return target;
+                    throw new CheckpointException($"'{pointer}' names '{target}', which does not exist");
+                }
+            }
+            throw new CheckpointException($"'{fileOrRun}' has no checkpoints/latest: train it first, or pass a .ckpt file");
+        }
+        throw new CheckpointException($"checkpoint '{fileOrRun}' does not exist");
+    }
+
+    /// <summary>Drops metrics lines after <paramref name="step"/> (they belong to a run that was cut short).</summary>
+    public void TruncateMetrics(int step)
+    {
+        if (!File.Exists(MetricsPath)) return;
+        var keep = File.ReadAllLines(MetricsPath).Where(line =>
+        {
+            try { return JsonNode.Parse(line)?["step"]?.GetValue<int>() <= step; }
+            catch (System.Text.Json.JsonException) { return false; }
+        });
+        AtomicWrite(MetricsPath, string.Concat(keep.Select(l => l + "\n")));
+    }
+
+    public static void AtomicWrite(string path, string text)
+    {
+        string tmp = path + $".{Environment.ProcessId}.tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        using (var w = new StreamWriter(fs))
+        {
+            w.Write(text);
+            w.Flush();
+            fs.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static IEnumerable<string> CpuFeatures()
+    {
+        if (Sse42.IsSupported) yield return "sse4.2";
+        if (Avx.IsSupported) yield return "avx";
+        if (Avx2.IsSupported) yield return "avx2";
+        if (Fma.IsSupported) yield return "fma";
+        if (Avx512F.IsSupported) yield return "avx512f";
+        if (System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported) yield return "neon";
+    }
+
+    private static string? GitCommit()
+    {
+        try
+        {
+            var psi = new ProcessStartInfo("git", "rev-parse HEAD")
+            {
+                WorkingDirectory = AppContext.BaseDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var p = Process.Start(psi);
+            if (p is null) return null;
+            string output = p.StandardOutput.ReadToEnd().Trim();
+            return p.WaitForExit(5000) && p.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

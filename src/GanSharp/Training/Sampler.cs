@@ -1,0 +1,60 @@
+using System.Text.Json.Nodes;
+using GanSharp.Models;
+using static TorchSharp.torch;
+
+namespace GanSharp.Training;
+
+/// <summary>Generates samples from a checkpoint alone: the checkpoint names its family, options and shapes.</summary>
+public sealed class Sampler : IDisposable
+{
+    private Sampler(GanSystem system, JsonObject header)
+    {
+        System = system;
+        Header = header;
+    }
+
+    public GanSystem System { get; }
+    public JsonObject Header { get; }
+    public int Step => Header["step"]!.GetValue<int>();
+    public GanOptions Options => System.Options;
+
+    /// <summary>Loads the generator from a checkpoint file or a run directory (its latest checkpoint).</summary>
+    public static Sampler Load(string checkpointOrRun)
+    {
+        string path = RunDirectory.ResolveCheckpoint(checkpointOrRun);
+        var (header, tensors) = CheckpointFile.Load(path);
+        try
+        {
+            if (header["format"]?.GetValue<string>() != "gansharp-checkpoint")
+                throw new CheckpointException($"'{path}' is not a GanSharp training checkpoint");
+            var options = GanOptions.FromJson(header["options"]!.ToJsonString());
+            long[] shape = header["example-shape"]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
+            var (g, d) = GanModels.Build(options, shape);
+            var system = new GanSystem(g, d, options, shape);
+            Trainer.LoadModule(system.G, "G.", tensors);
+            Trainer.LoadModule(system.D, "D.", tensors);
+            system.G.eval();
+            system.D.eval();
+            return new Sampler(system, header);
+        }
+        catch (Exception e) when (e is global::System.Text.Json.JsonException or NullReferenceException or InvalidOperationException or ArgumentException)
+        {
+            throw new CheckpointException($"checkpoint '{path}' has an invalid header ({e.Message})");
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>n samples (images in [-1, 1]) from latents drawn with a generator seeded by <paramref name="seed"/>.</summary>
+    public Tensor Sample(int n, long seed)
+    {
+        using var g = new Generator((ulong)ShuffledBatches.MixSeed(seed, -3));
+        using var scope = NewDisposeScope();
+        var z = System.SampleLatent(n, g);
+        return SampleGrids.Sample(System, z).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => System.Dispose();
+}

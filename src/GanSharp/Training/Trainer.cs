@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using GanSharp.Data;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanSharp.Training;
+
+/// <summary>Statistics of one generator update (and the k discriminator updates before it).</summary>
+public sealed record StepStats(
+    int Step, double LossD, double LossG, double DReal, double DFake,
+    double? GradNormD, double? GradNormG, double Seconds);
+
+/// <summary>A loss became NaN or infinite; the update that would have used it was not applied.</summary>
+public sealed class NonFiniteLossException(string loss, int step, double value)
+    : Exception($"{loss} became {value} at step {step}; training stopped before applying it (the last good checkpoint is kept)")
+{
+    public string Loss { get; } = loss;
+    public int Step { get; } = step;
+}
+
+/// <summary>Watches training. Observers never change training and draw no randomness from its generators.</summary>
+public interface ITrainingObserver
+{
+    void OnStart(Trainer trainer) { }
+    void OnStep(Trainer trainer, StepStats stats);
+
+    /// <summary>Called once at the end, also when the run was cancelled (<paramref name="completed"/> false).</summary>
+    void OnEnd(Trainer trainer, bool completed) { }
+}
+
+/// <summary>
+/// The one training loop: Algorithm 1 of Goodfellow et al. 2014 generalized. Each generator update is preceded
+/// by k = <see cref="GanOptions.DSteps"/> discriminator updates, each on its own real minibatch; both networks
+/// use Adam with their own learning rate and betas. Every step runs in a DisposeScope.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly Stopwatch _clock = new();
+    private double _secondsBefore;
+
+    public Trainer(GanSystem system, TensorDataset data)
+    {
+        System = system;
+        Data = data;
+        var o = system.Options;
+        OptG = new Adam(system.G.named_parameters(), o.LrG, o.BetasG[0], o.BetasG[1]);
+        OptD = new Adam(system.D.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1]);
+        Rng = new Generator((ulong)ShuffledBatches.MixSeed(o.Seed, -1));
+        Batches = new ShuffledBatches(data, o.Batch, o.Seed);
+    }
+
+    public GanSystem System { get; }
+    public GanOptions Options => System.Options;
+    public TensorDataset Data { get; }
+    public Adam OptG { get; }
+    public Adam OptD { get; }
+
+    /// <summary>The training noise generator (never used by observers).</summary>
+    public Generator Rng { get; }
+    public ShuffledBatches Batches { get; private set; }
+
+    /// <summary>Generator updates completed.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Wall seconds spent training, across resumes.</summary>
+    public double Seconds => _secondsBefore + _clock.Elapsed.TotalSeconds;
+
+    public List<ITrainingObserver> Observers { get; } = new();
+
+    /// <summary>Called for each discriminator update (for tests of the k-step schedule).</summary>
+    public event Action<int>? DiscriminatorStepTaken;
+
+    /// <summary>One generator update preceded by k discriminator updates.</summary>
+    public StepStats TrainStep()
+    {
+        using var scope = NewDisposeScope();
+        _clock.Start();
+        int step = Step + 1;
+        bool measure = step % Options.LogEvery == 0 || step == Options.Steps || step == 1;
+        System.G.train();
+        System.D.train();
+
+        double lossD = 0, dReal = 0, dFake = 0;
+        double? normD = null;
+        Batch? batch = null;
+        for (int k = 0; k < Options.DSteps; k++)
+        {
+            batch = Batches.Next();
+            OptD.ZeroGrad();
+            var r = System.DiscriminatorLoss(batch, Rng);
+            lossD = Finite(r.Loss, "loss_d", step);
+            r.Loss.backward();
+            if (measure && k == Options.DSteps - 1) normD = GradNorm(System.D);
+            OptD.Step();
+            dReal = r.DReal?.item<float>() ?? double.NaN;
+            dFake = r.DFake?.item<float>() ?? double.NaN;
+            DiscriminatorStepTaken?.Invoke(step);
+        }
+
+        OptG.ZeroGrad();
+        var g = System.GeneratorLoss(batch!, Rng); // the last real batch: its size and condition
+        double lossG = Finite(g.Loss, "loss_g", step);
+        g.Loss.backward();
+        double? normG = measure ? GradNorm(System.G) : null;
+        OptG.Step();
+        OptD.ZeroGrad(); // D's gradients from the G step are never used
+
+        Step = step;
+        _clock.Stop();
+        var stats = new StepStats(step, lossD, lossG, dReal, dFake, normD, normG, Seconds);
+        foreach (var obs in Observers) obs.OnStep(this, stats);
+        return stats;
+    }
+
+    /// <summary>Trains until <see cref="GanOptions.Steps"/> or cancellation. Returns true when complete.</summary>
+    public bool Run(CancellationToken cancel = default)
+    {
+        foreach (var obs in Observers) obs.OnStart(this);
+        while (Step < Options.Steps && !cancel.IsCancellationRequested)
+            TrainStep();
+        bool completed = Step >= Options.Steps;
+        foreach (var obs in Observers) obs.OnEnd(this, completed);
+        return completed;
+    }
+
+    private static double Finite(Tensor loss, string name, int step)
+    {
+        double v = loss.item<float>();
+        if (!double.IsFinite(v)) throw new NonFiniteLossException(name, step, v);
+        return v;
+    }
+
+    private static double GradNorm(nn.Module module)
+    {
+        double sum = 0;
+        foreach (var p in module.parameters())
+            if (p.grad is { } gr) sum += gr.pow(2).sum().item<float>();
+        return Math.Sqrt(sum);
+    }
+
+    // ---- checkpoint state -------------------------------------------------------------------------------
+
+    /// <summary>Everything needed to continue this run bit for bit.</summary>
+    public (JsonObject Header, List<(string, Tensor)> Tensors) CaptureState()
+    {
+        var header = new JsonObject
+        {
+            ["format"] = "gansharp-checkpoint",
+            ["version"] = 1,
+            ["family"] = Options.Model,
+            ["arch"] = Models.GanModels.ResolveArch(Options, System.ExampleShape),
+            ["step"] = Step,
+            ["example-shape"] = new JsonArray(System.ExampleShape.Select(d => (JsonNode)d).ToArray()),
+            ["epoch"] = Batches.Epoch,
+            ["cursor"] = Batches.Cursor,
+            ["opt-g-steps"] = OptG.StepCount,
+            ["opt-d-steps"] = OptD.StepCount,
+            ["seconds"] = Seconds,
+            ["library-version"] = typeof(Trainer).Assembly.GetName().Version?.ToString(),
+            ["options"] = Options.ToJsonObject(),
+        };
+        var tensors = new List<(string, Tensor)>();
+        foreach (var (k, v) in System.G.state_dict()) tensors.Add(("G." + k, v));
+        foreach (var (k, v) in System.D.state_dict()) tensors.Add(("D." + k, v));
+        foreach (var (k, v) in OptG.State()) tensors.Add(("optG." + k, v));
+        foreach (var (k, v) in OptD.State()) tensors.Add(("optD." + k, v));
+        tensors.Add(("rng", Rng.get_state()));
+        return (header, tensors);
+    }
+
+    /// <summary>Restores a state captured by <see cref="CaptureState"/>.</summary>
+    public void RestoreState(JsonObject header, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        LoadModule(System.G, "G.", tensors);
+        LoadModule(System.D, "D.", tensors);
+        OptG.LoadState(tensors, header["opt-g-steps"]!.GetValue<long>(), "optG.");
+        OptD.LoadState(tensors, header["opt-d-steps"]!.GetValue<long>(), "optD.");
+        Rng.set_state(tensors["rng"]);
+        Batches.Dispose();
+        Batches = new ShuffledBatches(Data, Options.Batch, Options.Seed,
+            header["epoch"]!.GetValue<long>(), header["cursor"]!.GetValue<long>());
+        Step = header["step"]!.GetValue<int>();
+        _secondsBefore = header["seconds"]?.GetValue<double>() ?? 0;
+        _clock.Reset();
+    }
+
+    /// <summary>Copies "prefix.name" tensors into a module's parameters and buffers.</summary>
+    public static void LoadModule(nn.Module module, string prefix, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        using var _ = no_grad();
+        foreach (var (k, v) in module.state_dict())
+        {
+            if (!tensors.TryGetValue(prefix + k, out var src))
+                throw new CheckpointException($"checkpoint lacks '{prefix + k}': it was written for a different model");
+            if (!src.shape.SequenceEqual(v.shape))
+                throw new CheckpointException($"checkpoint tensor '{prefix + k}' has shape [{string.Join(",", src.shape)}], the model expects [{string.Join(",", v.shape)}]: it was written for a different model");
+            v.copy_(src);
+        }
+    }
+
+    public void Dispose()
+    {
+        OptG.Dispose();
+        OptD.Dispose();
+        Rng.Dispose();
+        Batches.Dispose();
+    }
+}

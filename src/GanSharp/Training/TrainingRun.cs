@@ -1,0 +1,93 @@
+using GanSharp.Data;
+using GanSharp.Models;
+using static TorchSharp.torch;
+
+namespace GanSharp.Training;
+
+/// <summary>
+/// A training run bound to its run directory: builds the family's networks from the options, attaches the
+/// standard observers (metrics log, sample grids, checkpoints) and resumes from the latest checkpoint.
+/// </summary>
+public sealed class TrainingRun : IDisposable
+{
+    private readonly SampleGrids _grids;
+
+    private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, (float[] X, float[] Y)? trueMeans)
+    {
+        Directory = dir;
+        Threads = GanModels.DefaultThreads(options);
+        set_num_threads(Threads);
+        var (g, d) = GanModels.Build(options, data.ExampleShape);
+        System = new GanSystem(g, d, options, data.ExampleShape);
+        Trainer = new Trainer(System, data);
+        _grids = new SampleGrids(dir, System, trueMeans);
+        Checkpoints = new Checkpointer(dir);
+        Trainer.Observers.Add(new MetricsLog(dir.MetricsPath));
+        Trainer.Observers.Add(_grids);
+        Trainer.Observers.Add(Checkpoints);
+    }
+
+    public RunDirectory Directory { get; }
+    public GanSystem System { get; }
+    public Trainer Trainer { get; }
+    public Checkpointer Checkpoints { get; }
+    public int Threads { get; }
+
+    /// <summary>Starts a new run in DIR/NAME (refused if it exists).</summary>
+    public static TrainingRun Create(GanOptions options, TensorDataset data, string dir, string name,
+        (float[] X, float[] Y)? trueMeans = null)
+    {
+        options.Validate();
+        GanModels.ResolveArch(options, data.ExampleShape); // fail before creating anything
+        var run = RunDirectory.Create(dir, name);
+        var tr = new TrainingRun(run, options, data, trueMeans);
+        run.WriteOptions(options, tr.Threads);
+        return tr;
+    }
+
+    /// <summary>
+    /// Reopens a run directory with its own options (only <paramref name="steps"/> may be raised) and restores the
+    /// latest checkpoint; metrics logged after that checkpoint are dropped.
+    /// </summary>
+    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, (float[] X, float[] Y)? trueMeans = null)
+    {
+        var run = RunDirectory.Open(runRoot);
+        var options = run.ReadOptions();
+        if (steps is { } s)
+        {
+            if (s < options.Steps)
+                throw new ArgumentException($"--steps {s} is below the run's {options.Steps}: steps can only be raised on resume");
+            options.Steps = s;
+        }
+        var tr = new TrainingRun(run, options, data, trueMeans);
+        string? latest = run.LatestCheckpoint();
+        if (latest is not null)
+        {
+            var (header, tensors) = CheckpointFile.Load(latest);
+            try
+            {
+                tr.Trainer.RestoreState(header, tensors);
+            }
+            finally
+            {
+                foreach (var t in tensors.Values) t.Dispose();
+            }
+        }
+        run.TruncateMetrics(tr.Trainer.Step);
+        run.WriteOptions(options, tr.Threads);
+        return tr;
+    }
+
+    /// <summary>Trains to the configured step count; true when complete, false when cancelled.</summary>
+    public bool Run(CancellationToken cancel = default) => Trainer.Run(cancel);
+
+    /// <summary>Writes a sample grid for the current step now; returns its path.</summary>
+    public string WriteSamples() => _grids.Write(Trainer);
+
+    public void Dispose()
+    {
+        _grids.Dispose();
+        Trainer.Dispose();
+        System.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+using GanSharp.Data;
+using GanSharp.Training;
+using static TorchSharp.torch;
+
+namespace GanSharp.Tests;
+
+/// <summary>Small data and options for fast training tests.</summary>
+public static class TestUtil
+{
+    /// <summary>A temp directory removed on dispose.</summary>
+    public sealed class TempDir : IDisposable
+    {
+        public TempDir() => Directory.CreateDirectory(Path);
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "gansharp-test-" + Guid.NewGuid().ToString("N"));
+        public void Dispose() { try { Directory.Delete(Path, true); } catch (IOException) { } }
+    }
+
+    /// <summary>128 random 1×28×28 "images" with labels: enough for dcgan28 at batch 16.</summary>
+    public static TensorDataset TinyImages(int count = 128, long seed = 5)
+    {
+        using var g = new Generator((ulong)seed);
+        var pixels = randint(0, 256, new long[] { count, 1, 28, 28 }, generator: g).to_type(ScalarType.Byte);
+        var labels = randint(0, 10, new long[] { count }, generator: g);
+        return new TensorDataset("tiny", pixels, labels, 10);
+    }
+
+    public static GanOptions TinyDcgan(int steps = 6) => new()
+    {
+        Model = "dcgan", Arch = "dcgan28", Data = "tiny", Steps = steps, Batch = 16, ZDim = 8, WidthG = 4, WidthD = 4,
+        Threads = 1, LogEvery = 2, SampleEvery = 1000, CheckpointEvery = 1000, SampleCount = 4, Seed = 3,
+    };
+
+    public static GanOptions TinyMlp(int steps = 20) => new()
+    {
+        Model = "mlp", Arch = "mlp", Data = "ring", Steps = steps, Batch = 32, ZDim = 4, WidthG = 16, WidthD = 16,
+        Depth = 2, Threads = 1, LogEvery = 5, SampleEvery = 1000, CheckpointEvery = 1000, SampleCount = 50, Seed = 7,
+    };
+
+    /// <summary>Trains a fresh system in memory and returns every step's (loss_d, loss_g).</summary>
+    public static List<(double D, double G)> Losses(GanOptions o, TensorDataset data, int steps)
+    {
+        set_num_threads(1);
+        var (gNet, dNet) = Models.GanModels.Build(o, data.ExampleShape);
+        using var system = new GanSystem(gNet, dNet, o, data.ExampleShape);
+        using var trainer = new Trainer(system, data);
+        var result = new List<(double, double)>();
+        for (int i = 0; i < steps; i++)
+        {
+            var s = trainer.TrainStep();
+            result.Add((s.LossD, s.LossG));
+        }
+        return result;
+    }
+}
