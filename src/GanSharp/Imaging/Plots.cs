@@ -200,16 +200,15 @@ public static class Plots
     }
 
     private static readonly object FontLock = new();
-    private static bool fontRegistered;
+    private static readonly EmbeddedFontResolver Resolver = new();
 
+    // Checked on every plot rather than once: ScottPlot.Fonts.Reset() elsewhere would drop the resolver.
     private static void EnsureFontRegistered()
     {
         lock (FontLock)
         {
-            if (fontRegistered)
-                return;
-            ScottPlot.Fonts.FontResolvers.Insert(0, new EmbeddedFontResolver());
-            fontRegistered = true;
+            if (!ScottPlot.Fonts.FontResolvers.Contains(Resolver))
+                ScottPlot.Fonts.FontResolvers.Insert(0, Resolver);
         }
     }
 
