@@ -9,7 +9,7 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = BuildRoot();
-        return CliErrors.Run(() => root.Parse(args).Invoke());
+        return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
     }
 
     public static RootCommand BuildRoot()

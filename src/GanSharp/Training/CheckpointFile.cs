@@ -44,7 +44,7 @@ public static class CheckpointFile
                         w.Write(nb);
                         using var t = value.detach().cpu().contiguous();
                         w.Write((int)t.dtype);
-                        w.Write(t.dim());
+                        w.Write((int)t.dim());
                         foreach (long d in t.shape) w.Write(d);
                         byte[] bytes = t.bytes.ToArray();
                         w.Write((long)bytes.Length);

@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Xunit;
+
+namespace GanSharp.Tests.Build;
+
+public class BuildPropertyTests
+{
+    private static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Directory.Packages.props"))) return d.FullName;
+        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string PackageReferences(string extra)
+    {
+        var psi = new ProcessStartInfo("dotnet",
+            $"msbuild src/GanSharp/GanSharp.csproj -getItem:PackageReference -nologo {extra}")
+        {
+            WorkingDirectory = RepoRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, output + p.StandardError.ReadToEnd());
+        return output;
+    }
+
+    [Fact]
+    public void CudaBackendPropertySwapsTheLibTorchPackageAtEvaluation()
+    {
+        string cpu = PackageReferences("");
+        Assert.Contains("\"libtorch-cpu-linux-x64\"", cpu);
+        Assert.DoesNotContain("libtorch-cuda", cpu);
+
+        string cuda = PackageReferences("-p:GanSharpTorchBackend=cuda -p:LibTorchCudaPackage=libtorch-cuda-12.8-linux-x64");
+        Assert.Contains("\"libtorch-cuda-12.8-linux-x64\"", cuda);
+        Assert.DoesNotContain("libtorch-cpu-linux-x64", cuda);
+    }
+}
