@@ -220,6 +220,36 @@ public class MnistTests
     }
 
     [Fact]
+    public void SilentMirrorTimesOutAndIsSkipped()
+    {
+        // Accepts connections (the kernel completes the handshake) but never answers.
+        var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        try
+        {
+            string url = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/";
+            using var cache = new TempDir();
+            var o = new MnistOptions
+            {
+                CacheDir = cache.Path, Mirrors = [url], UseNpm = false, Checksums = TinyChecksums(),
+                ResponseTimeout = TimeSpan.FromMilliseconds(300),
+            };
+            var watch = Stopwatch.StartNew();
+
+            var e = Assert.Throws<DataException>(() => Mnist.Load(o));
+
+            Assert.InRange(watch.Elapsed.TotalSeconds, 0.2, 3);
+            Assert.Contains("timed out", e.Message);
+            // Skipped after the first file: only one attempt is reported for this mirror.
+            Assert.Single(e.Message.Split(url).Skip(1));
+        }
+        finally
+        {
+            silent.Stop();
+        }
+    }
+
+    [Fact]
     public void FetchStoresAllFourFilesAndReturnsTheCacheDir()
     {
         var files = new Dictionary<string, byte[]>
