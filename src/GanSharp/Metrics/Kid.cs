@@ -99,7 +99,11 @@ public static class Kid
         return sxx / (m * (m - 1)) + syy / (n * (n - 1)) - 2 * sxy / (m * n);
     }
 
-    static Tensor Kernel(Tensor x, Tensor y, double d) => x.mm(y.t()).div_(d).add_(1).pow_(3);
+    static Tensor Kernel(Tensor x, Tensor y, double d)
+    {
+        var t = x.mm(y.t()).div_(d).add_(1);
+        return t.square().mul_(t); // t³; cheaper than pow
+    }
 
     static Tensor SubsetIndex(long[] rows, long count, string name)
     {
