@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
+        root.Subcommands.Add(ClassifierCommand.Create());
         return root;
     }
 }
