@@ -25,6 +25,7 @@ public static class Program
     """);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ClassifierCommand.Create());

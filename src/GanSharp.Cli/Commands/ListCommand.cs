@@ -20,6 +20,8 @@ public static class ListCommand
             foreach (var (n, d) in GanModels.Architectures) Console.WriteLine($"  {n,-8} {d}");
             Console.WriteLine("Presets (--preset):");
             foreach (var (n, p) in OptionLayers.Presets) Console.WriteLine($"  {n,-14} {p.Description}");
+            Console.WriteLine("Metrics (--metrics):");
+            foreach (var m in Metrics.MetricRegistry.All.Values.OrderBy(m => m.Name, StringComparer.Ordinal)) Console.WriteLine($"  {m.Name,-14} {m.Description}");
             Console.WriteLine("Datasets (--data):");
             foreach (var (n, d) in Datasets.Known) Console.WriteLine($"  {n,-14} {d}");
             return 0;

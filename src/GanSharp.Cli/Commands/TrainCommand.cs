@@ -35,6 +35,9 @@ public sealed class TrainCommand
     private readonly Option<int?> SampleEvery = new("--sample-every") { Description = "Write a sample grid every N steps (default 250)" };
     private readonly Option<int?> CheckpointEvery = new("--checkpoint-every") { Description = "Write a checkpoint every N steps (default 500)" };
     private readonly Option<int?> Keep = new("--keep") { Description = "Step checkpoints to keep (default 3)" };
+    private readonly Option<int?> EvalEvery = new("--eval-every") { Description = "Evaluate --metrics every N steps, appending to metrics.jsonl and keeping checkpoints/best.ckpt (default 0: off)" };
+    private readonly Option<string?> MetricsList = new("--metrics") { Description = "Metrics for --eval-every, comma-separated; the first ranks the best checkpoint (default fid; see 'gansharp list')" };
+    private readonly Option<int?> EvalSamples = new("--eval-samples") { Description = "Generated samples per evaluation (default 10000)" };
     private readonly Option<int?> SampleCount = new("--sample-count") { Description = "Samples in each progress grid (default 64)" };
 
     private readonly Option<string?> Preset = new("--preset") { Description = "Named preset (see 'gansharp list'); layered: defaults < preset < --config < flags" };
@@ -55,6 +58,7 @@ public sealed class TrainCommand
         (BetasD, "betas-d"), (Prior, "prior"), (ZDim, "z-dim"), (WidthG, "width-g"), (WidthD, "width-d"), (Depth, "depth"),
         (Seed, "seed"), (Threads, "threads"), (LogEvery, "log-every"), (SampleEvery, "sample-every"),
         (CheckpointEvery, "checkpoint-every"), (Keep, "keep"), (SampleCount, "sample-count"),
+            (EvalEvery, "eval-every"), (MetricsList, "metrics"), (EvalSamples, "eval-samples"),
         };
     }
 
@@ -78,6 +82,7 @@ public sealed class TrainCommand
               gansharp train dcgan --data ~/photos --size 64 --channels 3 --name photos
               gansharp train mlp --preset mlp-ring --name ring
               gansharp train dcgan --resume runs/mnist --steps 4000
+              gansharp train dcgan --data mnist --eval-every 1000 --metrics fid,modes --name evaluated
             """);
         cmd.Arguments.Add(model);
         foreach (var (o, _) in Mapped) cmd.Options.Add(o);
@@ -122,7 +127,7 @@ public sealed class TrainCommand
                 throw new ArgumentException($"run '{resume}' trains model '{saved.Model}', not '{model}'");
             if (flags["data-dir"] is { } dd) saved.DataDir = dd.GetValue<string>();
             data = OpenData(saved);
-            run = TrainingRun.Resume(resume, data, flags["steps"]?.GetValue<int>(), Means(saved));
+            run = TrainingRun.Resume(resume, data, flags["steps"]?.GetValue<int>(), Means(saved), Log);
             Console.WriteLine($"resuming {run.Directory.Root} at step {run.Trainer.Step} of {run.Trainer.Options.Steps}");
         }
         else
@@ -149,7 +154,7 @@ public sealed class TrainCommand
             if (Directory.Exists(Path.Combine(outDir, name)) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, name)).Any())
                 throw new ArgumentException($"run directory '{Path.Combine(outDir, name)}' already exists: pass --resume {Path.Combine(outDir, name)} to continue it, or choose another --name");
             data = OpenData(options);
-            run = TrainingRun.Create(options, data, outDir, name, Means(options));
+            run = TrainingRun.Create(options, data, outDir, name, Means(options), Log);
             Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({Models.GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s)");
         }
 
@@ -191,7 +196,9 @@ public sealed class TrainCommand
         Size = o.Size,
         Channels = o.Channels,
         Seed = o.Seed,
-    }, msg => Console.Error.WriteLine(msg));
+    }, Log);
+
+    private static void Log(string message) => Console.Error.WriteLine(message);
 
     private static (float[] X, float[] Y)? Means(GanOptions o)
     {

@@ -34,6 +34,7 @@ public static class Datasets
     [
         ("mnist", "MNIST handwritten digits, 1x28x28, 10 classes (60000 train / 10000 test)"),
         ("fashion-mnist", "Fashion-MNIST clothing, 1x28x28, 10 classes (60000 train / 10000 test)"),
+        ("stacked-mnist", "three random MNIST digits in the 3 channels of a 3x28x28 image: 1000 modes (128000 images)"),
         ("ring", "8 Gaussians on the unit circle, std 0.01, 2-D points"),
         ("grid", "25 Gaussians on {-4,-2,0,2,4}^2, std 0.05, 2-D points"),
         ("<folder path>", "every PNG/JPEG/BMP under the folder, center-cropped and resized to --size, --channels"),
@@ -49,9 +50,16 @@ public static class Datasets
             CacheDir = o.CacheDir,
             Offline = o.Offline,
         }, log),
+        "stacked-mnist" => StackedFrom(o, log),
         "ring" => GaussianMixture2D.Ring(o.Count, o.Seed),
         "grid" => GaussianMixture2D.Grid(o.Count, o.Seed),
         _ when Directory.Exists(spec) => ImageFolder.Load(spec, o.Size, o.Channels, log),
         _ => throw new DataException($"unknown dataset '{spec}': use one of mnist, fashion-mnist, ring, grid or a folder of images"),
     };
+
+    private static TensorDataset StackedFrom(DatasetOpenOptions o, Action<string>? log)
+    {
+        using var mnist = Mnist.Load(new MnistOptions { Name = "mnist", Split = o.Split, DataDir = o.DataDir, CacheDir = o.CacheDir, Offline = o.Offline }, log);
+        return StackedMnist.Build(mnist, o.Split == "train" ? StackedMnist.DefaultCount : (int)mnist.Count, o.Seed);
+    }
 }

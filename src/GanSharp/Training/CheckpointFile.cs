@@ -92,13 +92,19 @@ public static class CheckpointFile
                 byte[] bytes = r.ReadBytes(checked((int)n));
                 var t = empty(shape, dtype);
                 if (t.NumberOfElements * t.ElementSize != n)
+                {
+                    t.Dispose();
+                    foreach (var x in tensors.Values) x.Dispose();
                     throw new CheckpointException($"checkpoint '{path}': tensor '{name}' has {n} bytes for shape [{string.Join(",", shape)}]");
+                }
                 t.bytes = bytes;
                 tensors[name] = t.DetachFromDisposeScope();
             }
             return (header, tensors);
         }
-        catch (Exception e) when (e is not CheckpointException)
+        catch (Exception e) when (e is EndOfStreamException or IOException or System.Text.Json.JsonException or FormatException
+            or ArgumentException or OverflowException or InvalidOperationException or InvalidCastException
+            or System.Runtime.InteropServices.ExternalException)
         {
             foreach (var t in tensors.Values) t.Dispose();
             throw new CheckpointException($"checkpoint '{path}' could not be read ({e.Message})");

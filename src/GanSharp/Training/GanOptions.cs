@@ -69,6 +69,15 @@ public sealed class GanOptions
     /// <summary>How many step checkpoints to keep.</summary>
     public int Keep { get; set; } = 3;
 
+    /// <summary>Evaluate metrics every N steps during training (0: never).</summary>
+    public int EvalEvery { get; set; }
+
+    /// <summary>Metrics computed during training, comma-separated; the first one picks the `best` checkpoint.</summary>
+    public string Metrics { get; set; } = "fid";
+
+    /// <summary>Generated samples per evaluation.</summary>
+    public int EvalSamples { get; set; } = 10_000;
+
     /// <summary>Size of the fixed noise batch drawn for sample grids.</summary>
     public int SampleCount { get; set; } = 64;
 
@@ -105,6 +114,8 @@ public sealed class GanOptions
         Positive(CheckpointEvery, "checkpoint-every");
         Positive(Keep, "keep");
         Positive(SampleCount, "sample-count");
+        if (EvalEvery < 0) throw new ArgumentException($"--eval-every must not be negative (got {EvalEvery})");
+        Positive(EvalSamples, "eval-samples");
         if (Depth < 0) throw new ArgumentException($"--depth must not be negative (got {Depth})");
         if (Threads < 0) throw new ArgumentException($"--threads must not be negative (got {Threads})");
         if (LrG <= 0 || LrD <= 0) throw new ArgumentException("learning rates must be positive");

@@ -1,4 +1,5 @@
 using GanSharp.Data;
+using GanSharp.Metrics;
 using GanSharp.Models;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ public sealed class TrainingRun : IDisposable
 {
     private readonly SampleGrids _grids;
 
-    private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, (float[] X, float[] Y)? trueMeans)
+    private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, (float[] X, float[] Y)? trueMeans, Action<string>? log)
     {
         Directory = dir;
         Threads = GanModels.DefaultThreads(options);
@@ -25,7 +26,16 @@ public sealed class TrainingRun : IDisposable
         Trainer.Observers.Add(new MetricsLog(dir.MetricsPath));
         Trainer.Observers.Add(_grids);
         Trainer.Observers.Add(Checkpoints);
+        if (options.EvalEvery > 0)
+        {
+            var ctx = Evaluator.Context(System, new EvalSettings { Samples = options.EvalSamples, Seed = ShuffledBatches.MixSeed(options.Seed, -5) }, log);
+            Eval = new EvalObserver(dir, ctx, MetricRegistry.Parse(options.Metrics));
+            Trainer.Observers.Insert(Trainer.Observers.Count - 1, Eval); // before the checkpointer
+        }
     }
+
+    /// <summary>The evaluation observer when eval-every is set.</summary>
+    public EvalObserver? Eval { get; }
 
     public RunDirectory Directory { get; }
     public GanSystem System { get; }
@@ -35,12 +45,13 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>Starts a new run in DIR/NAME (refused if it exists).</summary>
     public static TrainingRun Create(GanOptions options, TensorDataset data, string dir, string name,
-        (float[] X, float[] Y)? trueMeans = null)
+        (float[] X, float[] Y)? trueMeans = null, Action<string>? log = null)
     {
         options.Validate();
+        if (options.EvalEvery > 0) MetricRegistry.Parse(options.Metrics);
         GanModels.ResolveArch(options, data.ExampleShape); // fail before creating anything
         var run = RunDirectory.Create(dir, name);
-        var tr = new TrainingRun(run, options, data, trueMeans);
+        var tr = new TrainingRun(run, options, data, trueMeans, log);
         run.WriteOptions(options, tr.Threads);
         return tr;
     }
@@ -49,7 +60,7 @@ public sealed class TrainingRun : IDisposable
     /// Reopens a run directory with its own options (only <paramref name="steps"/> may be raised) and restores the
     /// latest checkpoint; metrics logged after that checkpoint are dropped.
     /// </summary>
-    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, (float[] X, float[] Y)? trueMeans = null)
+    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, (float[] X, float[] Y)? trueMeans = null, Action<string>? log = null)
     {
         var run = RunDirectory.Open(runRoot);
         var options = run.ReadOptions();
@@ -59,7 +70,7 @@ public sealed class TrainingRun : IDisposable
                 throw new ArgumentException($"--steps {s} is below the run's {options.Steps}: steps can only be raised on resume");
             options.Steps = s;
         }
-        var tr = new TrainingRun(run, options, data, trueMeans);
+        var tr = new TrainingRun(run, options, data, trueMeans, log);
         string? latest = run.LatestCheckpoint();
         if (latest is not null)
         {
@@ -87,6 +98,7 @@ public sealed class TrainingRun : IDisposable
     public void Dispose()
     {
         _grids.Dispose();
+        Eval?.Dispose();
         Trainer.Dispose();
         System.Dispose();
     }

@@ -16,7 +16,7 @@ public class DatasetsTests
     [Fact]
     public void KnownListsEveryName()
     {
-        Assert.Equal(["mnist", "fashion-mnist", "ring", "grid", "<folder path>"], Datasets.Known.Select(k => k.Name));
+        Assert.Equal(["mnist", "fashion-mnist", "stacked-mnist", "ring", "grid", "<folder path>"], Datasets.Known.Select(k => k.Name));
         Assert.All(Datasets.Known, k => Assert.False(string.IsNullOrWhiteSpace(k.Description)));
     }
 

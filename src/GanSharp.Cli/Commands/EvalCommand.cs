@@ -1,0 +1,70 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using GanSharp.Metrics;
+using GanSharp.Training;
+
+namespace GanSharp.Cli.Commands;
+
+/// <summary>`gansharp eval`: metrics of a checkpoint, printed as a table and written to eval.json beside it.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "A .ckpt file, or a run directory (its latest checkpoint)", Required = true };
+        var metrics = new Option<string>("--metrics") { Description = "Comma-separated metrics (see 'gansharp list')", DefaultValueFactory = _ => "fid,kid,pr,is,modes" };
+        var samples = new Option<int>("--samples") { Description = "Generated samples for FID, KID, precision/recall and IS", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<long>("--seed") { Description = "Seed of the evaluation's generator", DefaultValueFactory = _ => 12345 };
+        var featureNet = new Option<string?>("--feature-net") { Description = "Feature network: mnist-cnn, fashion-cnn, or a TorchScript file (e.g. an Inception FID network)" };
+        var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write cached real-data features" };
+        var cmd = new Command("eval", """
+            Evaluate a checkpoint: FID, KID, precision/recall, IS analogue (on the project's own MNIST /
+            Fashion-MNIST classifiers, or a TorchScript feature network you supply) and mode coverage.
+            Prints a table and writes eval.json next to the checkpoint.
+
+            Examples:
+              gansharp eval --checkpoint runs/mnist --metrics fid,kid,pr,is,modes --samples 10000
+              gansharp eval --checkpoint runs/ring --metrics modes
+              gansharp eval --checkpoint runs/photos --metrics fid --feature-net pt_inception-2015-12-05.pt
+            """);
+        foreach (var o in new Option[] { checkpoint, metrics, samples, seed, featureNet, noCache }) cmd.Options.Add(o);
+        cmd.SetAction(p =>
+        {
+            int n = p.GetValue(samples);
+            if (n <= 0) throw new ArgumentException($"--samples must be positive (got {n})");
+            var list = MetricRegistry.Parse(p.GetValue(metrics)!);
+            TorchRuntime.EnsureLoaded();
+            string path = RunDirectory.ResolveCheckpoint(p.GetValue(checkpoint)!);
+            using var sampler = Sampler.Load(path);
+            TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
+            var settings = new EvalSettings
+            {
+                Samples = n,
+                Seed = p.GetValue(seed),
+                FeatureNet = p.GetValue(featureNet),
+                CacheDir = p.GetValue(noCache) ? null : new EvalSettings().CacheDir,
+            };
+            using var ctx = Evaluator.Context(sampler.System, settings, m => Console.Error.WriteLine(m));
+            var report = Evaluator.Run(ctx, list);
+
+            Console.WriteLine($"{sampler.Options.Model} on {sampler.Options.Data}, step {sampler.Step} ({Path.GetFileName(path)})");
+            if (report.FeatureNet is not null) Console.WriteLine($"feature network {report.FeatureNet} ({report.FeatureNetHash![..16]}…)");
+            Console.WriteLine($"{"metric",-22} {"value",12}  samples (generated / real)");
+            foreach (var (m, r) in report.Results)
+                foreach (var (k, v) in r.Values)
+                    Console.WriteLine($"{m.Name + "." + k,-22} {v.ToString("G6", CultureInfo.InvariantCulture),12}  {r.GeneratedCount} / {r.RealCount}{(r.Note is null ? "" : "  " + r.Note)}");
+            Console.WriteLine($"evaluated in {report.Seconds:F1} s");
+
+            var json = report.ToJson();
+            json["checkpoint"] = Path.GetFileName(path);
+            json["step"] = sampler.Step;
+            json["samples"] = n;
+            json["seed"] = p.GetValue(seed);
+            string outPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "eval.json");
+            RunDirectory.AtomicWrite(outPath, json.ToJsonString(GanOptions.Json));
+            Console.WriteLine($"wrote {outPath}");
+            return 0;
+        });
+        return cmd;
+    }
+}

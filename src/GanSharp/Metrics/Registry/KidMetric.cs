@@ -1,0 +1,21 @@
+namespace GanSharp.Metrics;
+
+/// <summary>Kernel Inception Distance analogue (Bińkowski et al. 2018): unbiased MMD², cubic kernel, 100 subsets of 1,000.</summary>
+public sealed class KidMetric : IMetric
+{
+    public string Name => "kid";
+    public string Description => "unbiased MMD² with a cubic polynomial kernel over 100 subsets of 1000 (lower is better)";
+    public string PrimaryKey => "kid";
+    public bool HigherIsBetter => false;
+
+    public string? NotApplicable(EvalContext ctx) => ctx.Reference is null ? "it needs image data (use modes for 2-D mixtures)" : null;
+
+    public MetricResult Compute(EvalContext ctx)
+    {
+        var real = ctx.RealFeatures().Features;
+        var gen = ctx.GeneratedFeatures(ctx.Settings.Samples).Features;
+        var (mean, std) = Kid.Compute(gen, real, Kid.DefaultSubsets, Kid.DefaultSubsetSize, ctx.Settings.Seed);
+        return new MetricResult(new Dictionary<string, double> { ["kid"] = mean, ["kid_std"] = std }, (int)gen.shape[0], (int)real.shape[0],
+            $"{Kid.DefaultSubsets} subsets of {Kid.DefaultSubsetSize}");
+    }
+}
