@@ -189,7 +189,8 @@ internal sealed record BenchArgs(bool Quick, string Out, string[] Workloads, int
         usage: dotnet run -c Release --project bench/GanSharp.Bench -- [options]
           --quick                  few iterations, a smoke test (under a minute)
           --out PATH               JSON results (default bench/results.json), written atomically
-          --workloads LIST         comma-separated: mlp2d,dcgan28,dcgan64,sample64,memory (default all)
+          --workloads LIST         comma-separated: mlp2d,dcgan28,dcgan64,sample64,memory (default all;
+                                   memory always runs first, so its RSS baseline is not inflated by the others)
           --rounds N               interleaved engine/bare rounds per workload (default per workload)
           --max-wait SECONDS       how long to wait for a quiet machine before each workload (default 60; quick 3)
         """;
@@ -227,6 +228,8 @@ internal sealed record BenchArgs(bool Quick, string Out, string[] Workloads, int
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
+        // memory first: its RSS baseline should not carry the allocator caches of the large conv workloads.
+        workloads = workloads.Distinct().OrderBy(w => w == "memory" ? 0 : 1).ToArray();
         return new BenchArgs(quick, outPath, workloads, rounds, maxWait ?? (quick ? 3 : 60), help);
     }
 }

@@ -102,17 +102,21 @@ public static class Workloads
         double before = Rss.MiB();
         var s0 = CpuSnapshot.Take();
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < warmup; i++) engine.Run();
-        double afterWarmup = Rss.MiB();
-        for (int i = warmup; i < iterations; i++) engine.Run();
+        var (afterWarmup, after, curve) = Track(engine, iterations, warmup);
         double seconds = clock.Elapsed.TotalSeconds;
-        double after = Rss.MiB();
         double outside = CpuSnapshot.OutsideCores(s0, CpuSnapshot.Take());
+        log.WriteLine($"[memory] engine: RSS {before:F1} MiB before, {afterWarmup:F1} after {warmup}, {after:F1} after {iterations} " +
+                      $"(+{after - afterWarmup:F1} since warm-up), outside load {outside:F2} cores");
+
+        // The bare TorchSharp loop afterwards, for comparison: does it grow the same way?
+        using var bare = new BareStep(o, data);
+        double bareBefore = Rss.MiB();
+        var (bareWarm, bareAfter, bareCurve) = Track(bare, iterations, warmup);
+        log.WriteLine($"[memory] bare:   RSS {bareBefore:F1} MiB before, {bareWarm:F1} after {warmup}, {bareAfter:F1} after {iterations} " +
+                      $"(+{bareAfter - bareWarm:F1} since warm-up)");
         GC.Collect();
         GC.WaitForPendingFinalizers();
         double afterGc = Rss.MiB();
-        log.WriteLine($"[memory] RSS {before:F1} MiB before, {afterWarmup:F1} after {warmup}, {after:F1} after {iterations} " +
-                      $"(+{after - afterWarmup:F1} since warm-up), outside load {outside:F2} cores");
         return new JsonObject
         {
             ["id"] = "memory",
@@ -124,13 +128,39 @@ public static class Workloads
             ["rss_mib_before"] = Stats.R(before, 1),
             ["rss_mib_after_warmup"] = Stats.R(afterWarmup, 1),
             ["rss_mib_after"] = Stats.R(after, 1),
-            ["rss_mib_after_gc"] = Stats.R(afterGc, 1),
+            ["rss_mib_after_both_and_gc"] = Stats.R(afterGc, 1),
             ["rss_mib_growth_total"] = Stats.R(after - before, 1),
             ["rss_mib_growth_after_warmup"] = Stats.R(after - afterWarmup, 1),
             ["rss_kib_per_iteration_after_warmup"] = Stats.R((after - afterWarmup) * 1024 / Math.Max(1, iterations - warmup), 3),
             ["ms_per_iteration_mean"] = Stats.R(seconds * 1000 / iterations, 3),
+            ["rss_curve"] = curve,
+            ["bare_rss_mib_before"] = Stats.R(bareBefore, 1),
+            ["bare_rss_mib_after_warmup"] = Stats.R(bareWarm, 1),
+            ["bare_rss_mib_after"] = Stats.R(bareAfter, 1),
+            ["bare_rss_mib_growth_after_warmup"] = Stats.R(bareAfter - bareWarm, 1),
+            ["bare_rss_curve"] = bareCurve,
             ["quiet_before"] = wait.Quiet,
             ["outside_load_cores"] = Stats.R(outside, 2),
         };
+    }
+
+    /// <summary>Runs <paramref name="iterations"/> iterations; RSS after the warm-up, at the end, and every warm-up's worth.</summary>
+    private static (double AfterWarmup, double After, JsonArray Curve) Track(IIteration it, int iterations, int warmup)
+    {
+        var curve = new JsonArray();
+        double afterWarmup = double.NaN;
+        for (int i = 1; i <= iterations; i++)
+        {
+            it.Run();
+            if (i == warmup) afterWarmup = Rss.MiB();
+            if (i % warmup == 0)
+                curve.Add(new JsonObject
+                {
+                    ["iteration"] = i,
+                    ["rss_mib"] = Stats.R(Rss.MiB(), 1),
+                    ["managed_heap_mib"] = Stats.R(GC.GetTotalMemory(false) / 1048576.0, 1),
+                });
+        }
+        return (afterWarmup, Rss.MiB(), curve);
     }
 }
