@@ -47,12 +47,15 @@ public static class ImageGrid
 
     /// <summary>
     /// Makes a grid (white padding) of images in [-1, 1] and writes it as a PNG (8 bits per channel;
-    /// see <see cref="ToBytesHwc"/> for the conversion).
+    /// see <see cref="ToBytesHwc"/> for the conversion). <paramref name="scale"/> &gt; 1 enlarges the whole grid
+    /// by pixel repetition (for small images such as 28×28 digits).
     /// </summary>
-    public static void Save(Tensor images, string path, int? nrow = null, int padding = 2)
+    public static void Save(Tensor images, string path, int? nrow = null, int padding = 2, int scale = 1)
     {
+        if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), $"scale must be >= 1, got {scale}");
         using var scope = torch.NewDisposeScope();
         var grid = Make(images, nrow, padding, padValue: 1.0);
+        if (scale > 1) grid = grid.repeat_interleave(scale, 1).repeat_interleave(scale, 2);
         var bytes = ToBytesHwc(grid);
         ImageFile.SavePng(path, bytes, (int)grid.shape[2], (int)grid.shape[1], (int)grid.shape[0]);
     }

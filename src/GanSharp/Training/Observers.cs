@@ -110,7 +110,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
     {
         if (samples.dim() == 4)
         {
-            ImageGrid.Save(samples, path);
+            ImageGrid.Save(samples, path, scale: samples.shape[2] <= 28 ? 2 : 1); // 28×28 digits shown at 2×
         }
         else if (samples.dim() == 2 && samples.shape[1] == 2)
         {
