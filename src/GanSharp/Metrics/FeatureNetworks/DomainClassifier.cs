@@ -152,7 +152,11 @@ public sealed class DomainClassifier : IFeatureNetwork
         }
         catch (CheckpointException e)
         {
-            throw new FeatureNetworkException($"weights '{source}' are damaged or not a GanSharp weights file ({e.Message.Replace(tmp, "file")}): restore or retrain them");
+            // Keep CheckpointFile's reason (checksum mismatch, bad magic, ...) but not its temp path or its advice about runs.
+            string why = e.Message.Replace($"checkpoint '{tmp}' ", "").Replace($"'{tmp}' ", "").Replace(tmp, "file");
+            int cut = why.IndexOf(": use an earlier", StringComparison.Ordinal);
+            if (cut > 0) why = why[..cut];
+            throw new FeatureNetworkException($"weights '{source}' are damaged or not a GanSharp weights file ({why}): restore them from git or retrain with 'gansharp classifier train'");
         }
         finally
         {

@@ -13,9 +13,9 @@ public static class FeatureNetworks
     /// <summary>The committed weights: name, embedded resource, SHA-256, description. See Metrics/Weights/README.md.</summary>
     private static readonly (string Name, string Resource, string Sha256, string Description)[] Committed =
     [
-        ("mnist-cnn", "GanSharp.Metrics.Weights.mnist-cnn.ckpt", "MNIST_SHA256",
+        ("mnist-cnn", "GanSharp.Metrics.Weights.mnist-cnn.ckpt", "9068c8d0ff7cc42c405991fef81398e78112725c858ae69e4cc7fae7ae947f4c",
             "domain CNN trained on MNIST (1x28x28, 128-D features, 10 classes); also classifies Stacked MNIST per channel"),
-        ("fashion-cnn", "GanSharp.Metrics.Weights.fashion-cnn.ckpt", "FASHION_SHA256",
+        ("fashion-cnn", "GanSharp.Metrics.Weights.fashion-cnn.ckpt", "e1e325c20f47faac14dd3d45b88ac0ab0fde1a0662ce3bbf2ecd2b644ad0f682",
             "domain CNN trained on Fashion-MNIST (1x28x28, 128-D features, 10 classes)"),
     ];
 
