@@ -14,8 +14,7 @@ public static class ListCommand
         cmd.SetAction(_ =>
         {
             Console.WriteLine("Models:");
-            Console.WriteLine("  dcgan    deep convolutional GAN (Radford et al. 2015)");
-            Console.WriteLine("  mlp      fully connected GAN (Goodfellow et al. 2014)");
+            foreach (var f in GanFamilies.All.Values.OrderBy(f => f.Name, StringComparer.Ordinal)) Console.WriteLine($"  {f.Name,-8} {f.Description}");
             Console.WriteLine("Architectures:");
             foreach (var (n, d) in GanModels.Architectures) Console.WriteLine($"  {n,-8} {d}");
             Console.WriteLine("Presets (--preset):");

@@ -66,8 +66,8 @@ public sealed class TrainCommand
 
     private Command Build()
     {
-        var model = new Argument<string>("model") { Description = "Model family: dcgan or mlp" };
-        model.AcceptOnlyFromAmong("dcgan", "mlp");
+        var model = new Argument<string>("model") { Description = "Model family (see 'gansharp list')" };
+        model.AcceptOnlyFromAmong(Models.GanFamilies.All.Keys.Order(StringComparer.Ordinal).ToArray());
         GLoss.AcceptOnlyFromAmong("nonsaturating", "minimax");
         Batches.AcceptOnlyFromAmong("separate", "joint");
         Prior.AcceptOnlyFromAmong("gaussian", "uniform", "sphere");

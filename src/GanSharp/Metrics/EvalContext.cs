@@ -76,7 +76,7 @@ public sealed class EvalContext : IDisposable
             {
                 int m = Math.Min(500, n - done);
                 var z = System.SampleLatent(m, g);
-                chunks.Add(SampleGrids.Sample(System, z, SampleCondition(m, g)));
+                chunks.Add(SampleGrids.Sample(System, z, System.SampleCondition(m, g)));
             }
             t = cat(chunks, 0).MoveToOuterDisposeScope();
         }
@@ -92,9 +92,6 @@ public sealed class EvalContext : IDisposable
         _generated.Clear();
         _genFeatures.Clear();
     }
-
-    /// <summary>Conditions for conditional families (none for unconditional ones).</summary>
-    private static Tensor? SampleCondition(int n, Generator g) => null;
 
     /// <summary>Features and logits of <see cref="Generated"/>(n).</summary>
     public (Tensor Features, Tensor? Logits) GeneratedFeatures(int n)

@@ -122,8 +122,7 @@ public sealed class GanOptions
         foreach (var b in new[] { BetasG, BetasD })
             if (b.Length != 2 || b.Any(x => x < 0 || x >= 1))
                 throw new ArgumentException("betas must be two numbers in [0, 1)");
-        if (Model is not ("dcgan" or "mlp"))
-            throw new ArgumentException($"unknown model '{Model}': use dcgan or mlp");
+        Models.GanFamilies.Get(Model);
         if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "mlp"))
             throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64 or mlp");
     }

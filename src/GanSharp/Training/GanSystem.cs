@@ -31,6 +31,12 @@ public class GanSystem : IDisposable
     public virtual Tensor SampleLatent(long n, Generator? generator) =>
         NoisePriors.Sample(Options.Prior, n, Options.ZDim, generator);
 
+    /// <summary>Conditions for n generated samples (e.g. random class labels); null for unconditional families.</summary>
+    public virtual Tensor? SampleCondition(long n, Generator? generator) => null;
+
+    /// <summary>The conditions of the fixed progress grid of n samples (e.g. one class per row); null when unconditional.</summary>
+    public virtual Tensor? GridCondition(long n) => null;
+
     /// <summary>G(z) (the condition is unused by unconditional families).</summary>
     public virtual Tensor Generate(Tensor z, Tensor? condition = null) => G.call(z);
 

@@ -53,6 +53,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
 {
     private readonly RunDirectory _run;
     private readonly Tensor _fixedNoise;
+    private readonly Tensor? _fixedCondition;
     private readonly (float[] X, float[] Y)? _means;
 
     public SampleGrids(RunDirectory run, GanSystem system, (float[] X, float[] Y)? trueMeans = null)
@@ -60,6 +61,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         _run = run;
         using var g = new Generator((ulong)ShuffledBatches.MixSeed(system.Options.Seed, -2));
         _fixedNoise = system.SampleLatent(system.Options.SampleCount, g).DetachFromDisposeScope();
+        _fixedCondition = system.GridCondition(system.Options.SampleCount)?.DetachFromDisposeScope();
         _means = trueMeans;
     }
 
@@ -79,7 +81,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         string path = Path.Combine(_run.SamplesDir, $"step-{trainer.Step:D6}.png");
         using (var scope = NewDisposeScope())
         {
-            var images = Sample(trainer.System, _fixedNoise);
+            var images = Sample(trainer.System, _fixedNoise, _fixedCondition);
             SaveSamples(images, path, $"step {trainer.Step}", _means);
         }
         var (steps, series) = MetricsLog.Read(_run.MetricsPath, "loss_d", "loss_g", "d_real", "d_fake");
@@ -125,7 +127,11 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         }
     }
 
-    public void Dispose() => _fixedNoise.Dispose();
+    public void Dispose()
+    {
+        _fixedNoise.Dispose();
+        _fixedCondition?.Dispose();
+    }
 }
 
 /// <summary>Writes a checkpoint every checkpoint-every steps and always at the end (also when cancelled).</summary>

@@ -29,8 +29,8 @@ public sealed class Sampler : IDisposable
                 throw new CheckpointException($"'{path}' is not a GanSharp training checkpoint");
             var options = GanOptions.FromJson(header["options"]!.ToJsonString());
             long[] shape = header["example-shape"]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
-            var (g, d) = GanModels.Build(options, shape);
-            var system = new GanSystem(g, d, options, shape);
+            int classes = header["num-classes"]?.GetValue<int>() ?? 0;
+            var system = GanFamilies.Create(options, shape, classes);
             Trainer.LoadModule(system.G, "G.", tensors);
             Trainer.LoadModule(system.D, "D.", tensors);
             system.G.eval();
@@ -47,13 +47,17 @@ public sealed class Sampler : IDisposable
         }
     }
 
-    /// <summary>n samples (images in [-1, 1]) from latents drawn with a generator seeded by <paramref name="seed"/>.</summary>
-    public Tensor Sample(int n, long seed)
+    /// <summary>
+    /// n samples (images in [-1, 1]) from latents drawn with a generator seeded by <paramref name="seed"/>.
+    /// Conditional families take <paramref name="condition"/> (e.g. class labels, length n); null draws one.
+    /// </summary>
+    public Tensor Sample(int n, long seed, Tensor? condition = null)
     {
         using var g = new Generator((ulong)ShuffledBatches.MixSeed(seed, -3));
         using var scope = NewDisposeScope();
         var z = System.SampleLatent(n, g);
-        return SampleGrids.Sample(System, z).MoveToOuterDisposeScope();
+        var c = condition ?? System.SampleCondition(n, g);
+        return SampleGrids.Sample(System, z, c).MoveToOuterDisposeScope();
     }
 
     public void Dispose() => System.Dispose();

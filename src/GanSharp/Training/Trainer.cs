@@ -151,6 +151,7 @@ public sealed class Trainer : IDisposable
             ["family"] = Options.Model,
             ["arch"] = Models.GanModels.ResolveArch(Options, System.ExampleShape),
             ["step"] = Step,
+            ["num-classes"] = Data.NumClasses,
             ["example-shape"] = new JsonArray(System.ExampleShape.Select(d => (JsonNode)d).ToArray()),
             ["epoch"] = Batches.Epoch,
             ["cursor"] = Batches.Cursor,

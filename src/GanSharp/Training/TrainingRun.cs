@@ -18,8 +18,7 @@ public sealed class TrainingRun : IDisposable
         Directory = dir;
         Threads = GanModels.DefaultThreads(options);
         set_num_threads(Threads);
-        var (g, d) = GanModels.Build(options, data.ExampleShape);
-        System = new GanSystem(g, d, options, data.ExampleShape);
+        System = GanFamilies.Create(options, data.ExampleShape, data.NumClasses);
         Trainer = new Trainer(System, data);
         _grids = new SampleGrids(dir, System, trueMeans);
         Checkpoints = new Checkpointer(dir);
