@@ -11,7 +11,8 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint") { Description = "A .ckpt file, or a run directory (its latest checkpoint)", Required = true };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "A .ckpt file, or a run directory (its latest checkpoint)" };
+        var real = new Option<string?>("--real") { Description = "Evaluate a dataset's training images instead of a generator (mnist, fashion-mnist, stacked-mnist, ring, grid): the best value each metric can reach" };
         var metrics = new Option<string>("--metrics") { Description = "Comma-separated metrics (see 'gansharp list')", DefaultValueFactory = _ => "fid,kid,pr,is,modes" };
         var samples = new Option<int>("--samples") { Description = "Generated samples for FID, KID, precision/recall and IS", DefaultValueFactory = _ => 10_000 };
         var seed = new Option<long>("--seed") { Description = "Seed of the evaluation's generator", DefaultValueFactory = _ => 12345 };
@@ -25,17 +26,18 @@ public static class EvalCommand
             Examples:
               gansharp eval --checkpoint runs/mnist --metrics fid,kid,pr,is,modes --samples 10000
               gansharp eval --checkpoint runs/ring --metrics modes
-              gansharp eval --checkpoint runs/photos --metrics fid --feature-net pt_inception-2015-12-05.pt
+              gansharp eval --checkpoint runs/photos --metrics fid --feature-net inception-2015-12-05.pt
+              gansharp eval --real mnist --metrics fid,kid,pr,is,modes
             """);
-        foreach (var o in new Option[] { checkpoint, metrics, samples, seed, featureNet, noCache }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { checkpoint, real, metrics, samples, seed, featureNet, noCache }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             int n = p.GetValue(samples);
             if (n <= 0) throw new ArgumentException($"--samples must be positive (got {n})");
             var list = MetricRegistry.Parse(p.GetValue(metrics)!);
+            string? ckpt = p.GetValue(checkpoint), realData = p.GetValue(real);
+            if ((ckpt is null) == (realData is null)) throw new ArgumentException("give either --checkpoint or --real");
             TorchRuntime.EnsureLoaded();
-            string path = RunDirectory.ResolveCheckpoint(p.GetValue(checkpoint)!);
-            using var sampler = Sampler.Load(path);
             TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
             var settings = new EvalSettings
             {
@@ -44,27 +46,46 @@ public static class EvalCommand
                 FeatureNet = p.GetValue(featureNet),
                 CacheDir = p.GetValue(noCache) ? null : new EvalSettings().CacheDir,
             };
-            using var ctx = Evaluator.Context(sampler.System, settings, m => Console.Error.WriteLine(m));
-            var report = Evaluator.Run(ctx, list);
-
-            Console.WriteLine($"{sampler.Options.Model} on {sampler.Options.Data}, step {sampler.Step} ({Path.GetFileName(path)})");
-            if (report.FeatureNet is not null) Console.WriteLine($"feature network {report.FeatureNet} ({report.FeatureNetHash![..16]}…)");
-            Console.WriteLine($"{"metric",-22} {"value",12}  samples (generated / real)");
-            foreach (var (m, r) in report.Results)
-                foreach (var (k, v) in r.Values)
-                    Console.WriteLine($"{m.Name + "." + k,-22} {v.ToString("G6", CultureInfo.InvariantCulture),12}  {r.GeneratedCount} / {r.RealCount}{(r.Note is null ? "" : "  " + r.Note)}");
-            Console.WriteLine($"evaluated in {report.Seconds:F1} s");
-
-            var json = report.ToJson();
-            json["checkpoint"] = Path.GetFileName(path);
-            json["step"] = sampler.Step;
-            json["samples"] = n;
-            json["seed"] = p.GetValue(seed);
-            string outPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "eval.json");
-            RunDirectory.AtomicWrite(outPath, json.ToJsonString(GanOptions.Json));
-            Console.WriteLine($"wrote {outPath}");
-            return 0;
+            if (realData is not null)
+            {
+                var options = new GanOptions { Data = realData };
+                using var train = GanSharp.Data.Datasets.Open(realData, new GanSharp.Data.DatasetOpenOptions { Seed = 1 }, m => Console.Error.WriteLine(m));
+                using var replay = new DatasetAsGenerator(train, options);
+                return Report(replay, list, settings, $"real {realData} training images", null, 0);
+            }
+            string path = RunDirectory.ResolveCheckpoint(ckpt!);
+            using var sampler = Sampler.Load(path);
+            return Report(sampler.System, list, settings, $"{sampler.Options.Model} on {sampler.Options.Data}, step {sampler.Step} ({Path.GetFileName(path)})", path, sampler.Step);
         });
         return cmd;
     }
+
+    private static int Report(GanSystem system, IReadOnlyList<IMetric> list, EvalSettings settings, string title, string? path, int step)
+    {
+    {
+        using var ctx = Evaluator.Context(system, settings, m => Console.Error.WriteLine(m));
+        var report = Evaluator.Run(ctx, list);
+
+        Console.WriteLine(title);
+        if (report.FeatureNet is not null) Console.WriteLine($"feature network {report.FeatureNet} ({report.FeatureNetHash![..16]}…)");
+        Console.WriteLine($"{"metric",-22} {"value",12}  samples (generated / real)");
+        foreach (var (m, r) in report.Results)
+            foreach (var (k, v) in r.Values)
+                Console.WriteLine($"{m.Name + "." + k,-22} {v.ToString("G6", CultureInfo.InvariantCulture),12}  {r.GeneratedCount} / {r.RealCount}{(r.Note is null ? "" : "  " + r.Note)}");
+        Console.WriteLine($"evaluated in {report.Seconds:F1} s");
+
+        var json = report.ToJson();
+        json["checkpoint"] = path is null ? null : Path.GetFileName(path);
+        json["step"] = step;
+        json["samples"] = settings.Samples;
+        json["seed"] = settings.Seed;
+        if (path is not null)
+        {
+            string outPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "eval.json");
+            RunDirectory.AtomicWrite(outPath, json.ToJsonString(GanOptions.Json));
+            Console.WriteLine($"wrote {outPath}");
+        }
+        return 0;
+    }
+}
 }
