@@ -38,6 +38,24 @@ public sealed class TrainCommand
     private readonly Option<int?> EvalEvery = new("--eval-every") { Description = "Evaluate --metrics every N steps, appending to metrics.jsonl and keeping checkpoints/best.ckpt (default 0: off)" };
     private readonly Option<string?> MetricsList = new("--metrics") { Description = "Metrics for --eval-every, comma-separated; the first ranks the best checkpoint (default fid; see 'gansharp list')" };
     private readonly Option<int?> EvalSamples = new("--eval-samples") { Description = "Generated samples per evaluation (default 10000)" };
+    private readonly Option<string?> Loss = new("--loss") { Description = "Adversarial loss: gan (default), wgan, wgan-gp, hinge, lsgan" };
+    private readonly Option<double?> GpWeight = new("--gp-weight") { Description = "WGAN-GP penalty weight λ (default 10)" };
+    private readonly Option<double?> R1 = new("--r1") { Description = "R1 penalty γ on real data (Mescheder et al. 2018; e.g. 10; default off)" };
+    private readonly Option<double?> Clip = new("--clip") { Description = "WGAN weight clipping c (e.g. 0.01; default off)" };
+    private readonly Option<string?> OptimizerKind = new("--optimizer") { Description = "adam (default) or rmsprop (WGAN)" };
+    private readonly Option<double?> RealLabel = new("--real-label") { Description = "One-sided label smoothing: target for real data (e.g. 0.9; default 1)" };
+    private readonly Option<double?> InstanceNoise = new("--instance-noise") { Description = "Std of gaussian noise on D's inputs, annealed to 0 over the run (default off)" };
+    private readonly Option<bool> FeatureMatching = new("--feature-matching") { Description = "Generator loss = feature matching on D's hidden features (Salimans et al. 2016)" };
+    private readonly Option<double?> Ema = new("--ema") { Description = "Moving average of G's weights with this decay (e.g. 0.999), used for sampling and evaluation" };
+    private readonly Option<bool> MinibatchStd = new("--minibatch-std") { Description = "Minibatch standard-deviation feature in D (Karras et al. 2018)" };
+    private readonly Option<int?> MinibatchDisc = new("--minibatch-disc") { Description = "Minibatch discrimination with B kernels in D (Salimans et al. 2016; e.g. 100)" };
+    private readonly Option<bool> SpectralNorm = new("--spectral-norm") { Description = "Spectral normalization of D's layers (Miyato et al. 2018)" };
+    private readonly Option<int?> Pack = new("--pack") { Description = "PacGAN: D judges m samples packed together (Lin et al. 2018; e.g. 2 or 4)" };
+    private readonly Option<int?> Unrolled = new("--unrolled") { Description = "Unrolled GAN: G steps against D unrolled k steps (Metz et al. 2017)" };
+    private readonly Option<bool> UnrolledFirstOrder = new("--unrolled-first-order") { Description = "Unroll without gradients through D's updates (cheaper)" };
+    private readonly Option<int?> Maxout = new("--maxout") { Description = "Maxout units with this many pieces in MLP discriminators (PacGAN 2-D)" };
+    private readonly Option<bool> MlpBatchNorm = new("--mlp-batch-norm") { Description = "BatchNorm in MLP generators (PacGAN 2-D)" };
+    private readonly Option<int?> DepthD = new("--depth-d") { Description = "Hidden layers of an MLP discriminator when different from --depth" };
     private readonly Option<int?> SampleCount = new("--sample-count") { Description = "Samples in each progress grid (default 64)" };
 
     private readonly Option<string?> Preset = new("--preset") { Description = "Named preset (see 'gansharp list'); layered: defaults < preset < --config < flags" };
@@ -59,6 +77,11 @@ public sealed class TrainCommand
         (Seed, "seed"), (Threads, "threads"), (LogEvery, "log-every"), (SampleEvery, "sample-every"),
         (CheckpointEvery, "checkpoint-every"), (Keep, "keep"), (SampleCount, "sample-count"),
             (EvalEvery, "eval-every"), (MetricsList, "metrics"), (EvalSamples, "eval-samples"),
+            (Loss, "loss"), (GpWeight, "gp-weight"), (R1, "r1"), (Clip, "clip"), (OptimizerKind, "optimizer"),
+            (RealLabel, "real-label"), (InstanceNoise, "instance-noise"), (FeatureMatching, "feature-matching"), (Ema, "ema"),
+            (MinibatchStd, "minibatch-std"), (MinibatchDisc, "minibatch-disc"), (SpectralNorm, "spectral-norm"), (Pack, "pack"),
+            (Unrolled, "unrolled"), (UnrolledFirstOrder, "unrolled-first-order"), (Maxout, "maxout"),
+            (MlpBatchNorm, "mlp-batch-norm"), (DepthD, "depth-d"),
         };
     }
 
@@ -71,7 +94,9 @@ public sealed class TrainCommand
         GLoss.AcceptOnlyFromAmong("nonsaturating", "minimax");
         Batches.AcceptOnlyFromAmong("separate", "joint");
         Prior.AcceptOnlyFromAmong("gaussian", "uniform", "sphere");
-        Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "mlp");
+        Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "weakd28", "mlp");
+        Loss.AcceptOnlyFromAmong("gan", "wgan", "wgan-gp", "hinge", "lsgan");
+        OptimizerKind.AcceptOnlyFromAmong("adam", "rmsprop");
 
         var cmd = new Command("train", """
             Train a GAN. The run directory OUT/NAME gets options.json, metrics.jsonl, samples/step-NNNNNN.png,

@@ -31,18 +31,18 @@ public static class DcGan
     }
 
     /// <summary>D for 28×28 images: 28×28 → 14×14 → 7×7 → logit.</summary>
-    public static Module<Tensor, Tensor> Discriminator28(int channels = 1, int width = 64)
+    public static Discriminator Discriminator28(int channels = 1, int width = 64, DiscriminatorOptions? options = null)
     {
+        var o = options ?? new DiscriminatorOptions();
         int w2 = width * 2;
-        var d = Sequential(
-            ("conv1", Conv2d(channels, width, 4, stride: 2, padding: 1)), // w × 14 × 14 (no BN on D's input layer)
+        var body = Sequential(
+            ("conv1", o.Conv(channels * o.Pack, width, 4, 2, 1, bias: true)), // w × 14 × 14 (no BN on D's input layer)
             ("conv1_lrelu", LeakyReLU(0.2)),
-            ("conv2", Conv2d(width, w2, 4, stride: 2, padding: 1, bias: false)), // 2w × 7 × 7
-            ("conv2_bn", BatchNorm2d(w2)),
+            ("conv2", o.Conv(width, w2, 4, 2, 1, bias: false)),               // 2w × 7 × 7
+            ("conv2_bn", o.Norm2d(w2)),
             ("conv2_lrelu", LeakyReLU(0.2)),
-            ("flatten", Flatten()),                                // 2w·7·7
-            ("fc", Linear(w2 * 7 * 7, 1)),                         // logit
-            ("out", Flatten(0)));                                  // N
+            ("flatten", Flatten()));                                           // 2w·7·7
+        var d = o.Assemble(body, w2 * 7 * 7, headBias: true);                  // logit
         Init.Dcgan(d);
         return d;
     }
@@ -77,25 +77,26 @@ public static class DcGan
     }
 
     /// <summary>The pytorch/examples DCGAN discriminator for 32×32 or 64×64 images: size×size → 4×4 → logit.</summary>
-    public static Module<Tensor, Tensor> Discriminator(int size, int channels = 3, int width = 64)
+    public static Discriminator Discriminator(int size, int channels = 3, int width = 64, DiscriminatorOptions? options = null)
     {
+        var o = options ?? new DiscriminatorOptions();
         int blocks = Blocks(size);
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
-            ("conv0", Conv2d(channels, width, 4, stride: 2, padding: 1, bias: false)), // w × size/2 (no BN on input layer)
+            ("conv0", o.Conv(channels * o.Pack, width, 4, 2, 1, bias: false)), // w × size/2 (no BN on input layer)
             ("conv0_lrelu", LeakyReLU(0.2)),
         };
         int c = width;
         for (int i = 1; i < blocks; i++)
         {
-            layers.Add(($"conv{i}", Conv2d(c, c * 2, 4, stride: 2, padding: 1, bias: false))); // 2c × size/2^(i+1)
-            layers.Add(($"conv{i}_bn", BatchNorm2d(c * 2)));
+            layers.Add(($"conv{i}", o.Conv(c, c * 2, 4, 2, 1, bias: false))); // 2c × size/2^(i+1)
+            layers.Add(($"conv{i}_bn", o.Norm2d(c * 2)));
             layers.Add(($"conv{i}_lrelu", LeakyReLU(0.2)));
             c *= 2;
         }
-        layers.Add(("out_conv", Conv2d(c, 1, 4, stride: 1, padding: 0L, bias: false))); // 1 × 1 × 1
-        layers.Add(("out", Flatten(0)));                                                 // N
-        var d = Sequential(layers);
+        layers.Add(("flatten", Flatten()));                                   // c·4·4
+        // The reference's final Conv(c, 1, 4, 1, 0) on the 4×4 map is this linear head.
+        var d = o.Assemble(Sequential(layers), c * 4 * 4, headBias: false);  // logit
         Init.Dcgan(d);
         return d;
     }

@@ -11,6 +11,7 @@ public static class GanModels
         ("dcgan28", "DCGAN for 28×28 images (MNIST): G z→128·7·7→ConvT→14×14→ConvT→28×28, D Conv→Conv→Linear"),
         ("dcgan32", "pytorch/examples DCGAN for 32×32 images (3 up/down-sampling blocks)"),
         ("dcgan64", "pytorch/examples DCGAN for 64×64 images (4 up/down-sampling blocks)"),
+        ("weakd28", "Unrolled-GAN Stacked MNIST networks: 3×3 deconvolution G, weak 3-conv D (--width-d 2: D = ¼ G, 4: ½ G)"),
         ("mlp", "fully connected G and D (ReLU / LeakyReLU 0.2) for 2-D points or flattened images"),
     };
 
@@ -28,7 +29,7 @@ public static class GanModels
             64 => "dcgan64",
             _ => throw new ArgumentException($"no DCGAN architecture for {exampleShape[1]}×{exampleShape[2]} images: use --size 32 or 64"),
         };
-        int expected = arch switch { "dcgan28" => 28, "dcgan32" => 32, "dcgan64" => 64, _ => -1 };
+        int expected = arch switch { "dcgan28" or "weakd28" => 28, "dcgan32" => 32, "dcgan64" => 64, _ => -1 };
         if (exampleShape[1] != expected || exampleShape[2] != expected)
             throw new ArgumentException($"architecture {arch} needs {expected}×{expected} images, the data has {exampleShape[1]}×{exampleShape[2]}");
         return arch;
@@ -38,18 +39,20 @@ public static class GanModels
     /// Builds G and D. Seeds the global torch generator with the run's seed first, so the initial weights are
     /// a function of the options alone.
     /// </summary>
-    public static (nn.Module<Tensor, Tensor> G, nn.Module<Tensor, Tensor> D) Build(GanOptions o, long[] exampleShape)
+    public static (nn.Module<Tensor, Tensor> G, Discriminator D) Build(GanOptions o, long[] exampleShape)
     {
         string arch = ResolveArch(o, exampleShape);
         manual_seed(o.Seed);
         int channels = exampleShape.Length == 3 ? (int)exampleShape[0] : 0;
+        var dOptions = DiscriminatorOptions.From(o);
         return arch switch
         {
-            "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG), DcGan.Discriminator28(channels, o.WidthD)),
+            "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG), DcGan.Discriminator28(channels, o.WidthD, dOptions)),
+            "weakd28" => (WeakDStackedMnist.Generator(o.ZDim, channels, o.WidthG), WeakDStackedMnist.Discriminator(channels, o.WidthD, dOptions)),
             "dcgan32" or "dcgan64" => (DcGan.Generator((int)exampleShape[1], o.ZDim, channels, o.WidthG),
-                DcGan.Discriminator((int)exampleShape[1], channels, o.WidthD)),
-            "mlp" => (Mlp.Generator(o.ZDim, Enumerable.Repeat(o.WidthG, o.Depth).ToArray(), exampleShape, tanhOutput: exampleShape.Length == 3),
-                Mlp.Discriminator(exampleShape, Enumerable.Repeat(o.WidthD, o.Depth).ToArray())),
+                DcGan.Discriminator((int)exampleShape[1], channels, o.WidthD, dOptions)),
+            "mlp" => (Mlp.Generator(o.ZDim, Enumerable.Repeat(o.WidthG, o.Depth).ToArray(), exampleShape, tanhOutput: exampleShape.Length == 3, batchNorm: o.MlpBatchNorm),
+                Mlp.Discriminator(exampleShape, Enumerable.Repeat(o.WidthD, o.DepthD > 0 ? o.DepthD : o.Depth).ToArray(), dOptions)),
             _ => throw new ArgumentException($"unknown architecture '{arch}'"),
         };
     }

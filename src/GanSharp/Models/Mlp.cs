@@ -11,13 +11,14 @@ namespace GanSharp.Models;
 /// </summary>
 public static class Mlp
 {
-    public static Module<Tensor, Tensor> Generator(int zDim, int[] hidden, long[] exampleShape, bool tanhOutput)
+    public static Module<Tensor, Tensor> Generator(int zDim, int[] hidden, long[] exampleShape, bool tanhOutput, bool batchNorm = false)
     {
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         int inDim = zDim;
         for (int i = 0; i < hidden.Length; i++)
         {
             layers.Add(($"fc{i}", Linear(inDim, hidden[i])));  // hidden[i]
+            if (batchNorm) layers.Add(($"bn{i}", BatchNorm1d(hidden[i])));
             layers.Add(($"relu{i}", ReLU()));
             inDim = hidden[i];
         }
@@ -28,18 +29,24 @@ public static class Mlp
         return Sequential(layers);
     }
 
-    public static Module<Tensor, Tensor> Discriminator(long[] exampleShape, int[] hidden)
+    public static Discriminator Discriminator(long[] exampleShape, int[] hidden, DiscriminatorOptions? options = null)
     {
+        var o = options ?? new DiscriminatorOptions();
         var layers = new List<(string, Module<Tensor, Tensor>)> { ("flatten", Flatten()) };
-        long inDim = exampleShape.Aggregate(1L, (a, b) => a * b);
+        long inDim = exampleShape.Aggregate(1L, (a, b) => a * b) * o.Pack;
         for (int i = 0; i < hidden.Length; i++)
         {
-            layers.Add(($"fc{i}", Linear(inDim, hidden[i])));  // hidden[i]
-            layers.Add(($"lrelu{i}", LeakyReLU(0.2)));
+            if (o.Maxout > 0)
+            {
+                layers.Add(($"maxout{i}", new GanSharp.Layers.MaxoutLinear(inDim, hidden[i], o.Maxout))); // hidden[i]
+            }
+            else
+            {
+                layers.Add(($"fc{i}", o.Linear(inDim, hidden[i])));  // hidden[i]
+                layers.Add(($"lrelu{i}", LeakyReLU(0.2)));
+            }
             inDim = hidden[i];
         }
-        layers.Add(("out", Linear(inDim, 1)));                 // logit
-        layers.Add(("squeeze", Flatten(0)));                   // N
-        return Sequential(layers);
+        return o.Assemble(Sequential(layers), inDim, headBias: true);  // logit
     }
 }

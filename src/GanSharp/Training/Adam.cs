@@ -8,7 +8,7 @@ namespace GanSharp.Training;
 /// The update follows the same sequence of tensor operations as TorchSharp's Adam (no weight decay, no
 /// AMSGrad), so results match it bit for bit.
 /// </summary>
-public sealed class Adam : IDisposable
+public sealed class Adam : IOptimizer
 {
     private readonly (string Name, TorchSharp.Modules.Parameter Param)[] _params;
     private readonly Tensor[] _expAvg;

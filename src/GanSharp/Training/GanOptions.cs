@@ -47,6 +47,60 @@ public sealed class GanOptions
     public double[] BetasG { get; set; } = { 0.5, 0.999 };
     public double[] BetasD { get; set; } = { 0.5, 0.999 };
 
+    /// <summary>Adversarial loss: gan (the value function, with --g-loss), wgan, wgan-gp, hinge or lsgan.</summary>
+    public LossKind Loss { get; set; } = LossKind.Gan;
+
+    /// <summary>Gradient-penalty weight λ of WGAN-GP.</summary>
+    public double GpWeight { get; set; } = 10;
+
+    /// <summary>R1 penalty γ on real data (Mescheder et al. 2018); 0: off.</summary>
+    public double R1 { get; set; }
+
+    /// <summary>WGAN weight clipping c (critic weights kept in [−c, c]); 0: off.</summary>
+    public double Clip { get; set; }
+
+    /// <summary>Optimizer of both networks: adam or rmsprop (WGAN).</summary>
+    public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
+
+    /// <summary>One-sided label smoothing: the real target (1: off; 0.9 in Salimans et al. 2016).</summary>
+    public double RealLabel { get; set; } = 1.0;
+
+    /// <summary>Instance noise: std of gaussian noise added to D's inputs, annealed linearly to 0 over the run; 0: off.</summary>
+    public double InstanceNoise { get; set; }
+
+    /// <summary>Generator loss = feature matching on D's last hidden features (Salimans et al. 2016).</summary>
+    public bool FeatureMatching { get; set; }
+
+    /// <summary>Exponential moving average of G's weights (decay, e.g. 0.999), used for sampling and evaluation; 0: off.</summary>
+    public double Ema { get; set; }
+
+    /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018).</summary>
+    public bool MinibatchStd { get; set; }
+
+    /// <summary>Minibatch discrimination kernels B in D (Salimans et al. 2016); 0: off.</summary>
+    public int MinibatchDisc { get; set; }
+
+    /// <summary>Spectral normalization of D's weights (Miyato et al. 2018).</summary>
+    public bool SpectralNorm { get; set; }
+
+    /// <summary>PacGAN packing m: D judges m samples concatenated at its input (Lin et al. 2018); 1: off.</summary>
+    public int Pack { get; set; } = 1;
+
+    /// <summary>Unrolled GAN steps k (Metz et al. 2017); 0: off.</summary>
+    public int Unrolled { get; set; }
+
+    /// <summary>Unroll without gradients through D's updates (the cheaper first-order variant).</summary>
+    public bool UnrolledFirstOrder { get; set; }
+
+    /// <summary>Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016).</summary>
+    public bool VirtualBatchNorm { get; set; }
+
+    /// <summary>Maxout pieces in MLP discriminators (PacGAN 2-D setting); 0: LeakyReLU.</summary>
+    public int Maxout { get; set; }
+
+    /// <summary>BatchNorm in MLP generators (PacGAN 2-D setting).</summary>
+    public bool MlpBatchNorm { get; set; }
+
     public NoisePrior Prior { get; set; } = NoisePrior.Gaussian;
     public int ZDim { get; set; } = 100;
 
@@ -56,6 +110,9 @@ public sealed class GanOptions
 
     /// <summary>Hidden layer count of MLP networks.</summary>
     public int Depth { get; set; } = 2;
+
+    /// <summary>Hidden layer count of an MLP discriminator when it differs from G's (0: same as --depth).</summary>
+    public int DepthD { get; set; }
 
     public long Seed { get; set; } = 1;
 
@@ -114,6 +171,14 @@ public sealed class GanOptions
         Positive(CheckpointEvery, "checkpoint-every");
         Positive(Keep, "keep");
         Positive(SampleCount, "sample-count");
+        if (Pack < 1) throw new ArgumentException($"--pack must be at least 1 (got {Pack})");
+        if (Batch % Pack != 0) throw new ArgumentException($"--batch {Batch} must be a multiple of --pack {Pack}");
+        if (Unrolled < 0) throw new ArgumentException($"--unrolled must not be negative (got {Unrolled})");
+        if (MinibatchDisc < 0 || Maxout < 0) throw new ArgumentException("--minibatch-disc and --maxout must not be negative");
+        if (RealLabel <= 0 || RealLabel > 1) throw new ArgumentException($"--real-label must be in (0, 1] (got {RealLabel})");
+        if (Ema < 0 || Ema >= 1) throw new ArgumentException($"--ema must be in [0, 1) (got {Ema})");
+        if (InstanceNoise < 0 || Clip < 0 || R1 < 0 || GpWeight < 0) throw new ArgumentException("--instance-noise, --clip, --r1 and --gp-weight must not be negative");
+        if (FeatureMatching && Loss != LossKind.Gan) throw new ArgumentException("--feature-matching replaces the generator loss; use it with --loss gan");
         if (EvalEvery < 0) throw new ArgumentException($"--eval-every must not be negative (got {EvalEvery})");
         Positive(EvalSamples, "eval-samples");
         if (Depth < 0) throw new ArgumentException($"--depth must not be negative (got {Depth})");
@@ -123,8 +188,8 @@ public sealed class GanOptions
             if (b.Length != 2 || b.Any(x => x < 0 || x >= 1))
                 throw new ArgumentException("betas must be two numbers in [0, 1)");
         Models.GanFamilies.Get(Model);
-        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "mlp"))
-            throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64 or mlp");
+        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "weakd28" or "mlp"))
+            throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64, weakd28 or mlp");
     }
 }
 
@@ -143,6 +208,18 @@ public static class OptionLayers
                 """{"model":"mlp","arch":"mlp","data":"ring","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
             ["mlp-grid"] = ("MLP GAN on the 25-gaussian grid, z 64, 2×128 hidden, batch 256, 1 thread",
                 """{"model":"mlp","arch":"mlp","data":"grid","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
+            ["pacgan-2d"] = ("PacGAN 2-D setting (Lin et al. 2018): G 4×400 ReLU+BN, D 3 maxout×200 (5 pieces), z 2-D, batch 100, Adam 1e-4 β1 0.8; ring (use --data grid) at 20k steps; add --pack 4 for PacGAN4",
+                """{"model":"mlp","arch":"mlp","data":"ring","z-dim":2,"width-g":400,"depth":4,"mlp-batch-norm":true,"width-d":200,"depth-d":3,"maxout":5,"batch":100,"lr-g":1e-4,"lr-d":1e-4,"betas-g":[0.8,0.999],"betas-d":[0.8,0.999],"steps":20000,"sample-every":2000,"checkpoint-every":2000,"sample-count":2500,"log-every":50}"""),
+            ["stacked-mnist-weak-d"] = ("Unrolled-GAN Stacked MNIST setting (Metz et al. 2017; PacGAN Table 3): weakd28 with D = ¼ G (--width-d 4 for ½), z 256, batch 128, Adam D 2e-4 G 1e-4 β (0.5, 0.99); published schedule 500k steps, here 25k",
+                """{"model":"dcgan","arch":"weakd28","data":"stacked-mnist","z-dim":256,"width-g":8,"width-d":2,"batch":128,"lr-d":2e-4,"lr-g":1e-4,"betas-g":[0.5,0.99],"betas-d":[0.5,0.99],"steps":25000,"sample-every":2500,"checkpoint-every":2500,"log-every":50}"""),
+            ["stacked-mnist-dcgan"] = ("VEEGAN Stacked MNIST setting (PacGAN Table 2), shortened: dcgan28 (our 2-conv D, not VEEGAN's 4-conv D), 128,000 stacked images, batch 64, Adam 2e-4 β1 0.5, z 100, 5k steps",
+                """{"model":"dcgan","arch":"dcgan28","data":"stacked-mnist","z-dim":100,"batch":64,"lr-d":2e-4,"lr-g":2e-4,"steps":5000,"sample-every":1000,"checkpoint-every":1000,"log-every":50}"""),
+            ["wgan"] = ("WGAN (Arjovsky et al. 2017) defaults: RMSProp 5e-5, clipping 0.01, 5 critic steps",
+                """{"loss":"wgan","optimizer":"rmsprop","lr-g":5e-5,"lr-d":5e-5,"clip":0.01,"d-steps":5}"""),
+            ["wgan-gp"] = ("WGAN-GP (Gulrajani et al. 2017) defaults: λ 10, 5 critic steps, Adam 1e-4 β (0, 0.9), no BatchNorm in the critic",
+                """{"loss":"wgan-gp","gp-weight":10,"d-steps":5,"lr-g":1e-4,"lr-d":1e-4,"betas-g":[0.0,0.9],"betas-d":[0.0,0.9]}"""),
+            ["ttur"] = ("Two time-scale update rule (Heusel et al. 2017): D learns faster, lr-d 4e-4, lr-g 1e-4",
+                """{"lr-d":4e-4,"lr-g":1e-4}"""),
         };
 
     /// <summary>

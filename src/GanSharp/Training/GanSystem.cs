@@ -27,6 +27,9 @@ public class GanSystem : IDisposable
     public GanOptions Options { get; }
     public long[] ExampleShape { get; }
 
+    /// <summary>The moving average of G's weights, when --ema is on (sampling and evaluation use it).</summary>
+    public GeneratorEma? Ema { get; set; }
+
     /// <summary>n latents from the configured prior.</summary>
     public virtual Tensor SampleLatent(long n, Generator? generator) =>
         NoisePriors.Sample(Options.Prior, n, Options.ZDim, generator);
@@ -40,9 +43,27 @@ public class GanSystem : IDisposable
     /// <summary>G(z) (the condition is unused by unconditional families).</summary>
     public virtual Tensor Generate(Tensor z, Tensor? condition = null) => G.call(z);
 
+    /// <summary>Fraction of the run done (0 → 1), set by the trainer before each step: drives annealed schedules.</summary>
+    public double Progress { get; set; }
+
     /// <summary>
-    /// −[log D(x) + log(1 − D(G(z)))] on one real batch and as many generated samples. G is run without
-    /// gradients. Real and fake go through D separately (default) or as one concatenated batch.
+    /// D's input: with instance noise (Sønderby et al. 2017; Arjovsky &amp; Bottou 2017), gaussian noise whose std
+    /// anneals linearly from --instance-noise to 0 over the run, drawn from the training generator.
+    /// </summary>
+    protected Tensor DInput(Tensor x, Generator generator)
+    {
+        double sigma = Options.InstanceNoise * (1 - Progress);
+        return sigma > 0 ? x + sigma * randn(x.shape, generator: generator) : x;
+    }
+
+    /// <summary>D's hidden features (for feature matching); D must be a <see cref="Models.Discriminator"/>.</summary>
+    protected Tensor DFeatures(Tensor x) => D is Models.Discriminator d ? d.Features(x)
+        : throw new InvalidOperationException("feature matching needs a GanSharp Discriminator (body → head)");
+
+    /// <summary>
+    /// D's loss on one real batch and as many generated samples (G run without gradients): the configured
+    /// adversarial loss (with one-sided label smoothing for gan/lsgan), plus the WGAN-GP or R1 penalty. Real and
+    /// fake go through D separately (default) or as one concatenated batch.
     /// </summary>
     public virtual LossResult DiscriminatorLoss(Batch batch, Generator generator)
     {
@@ -50,32 +71,51 @@ public class GanSystem : IDisposable
         Tensor fake;
         using (no_grad())
             fake = Generate(SampleLatent(n, generator), batch.Labels);
-        Tensor realLogits, fakeLogits;
+        var realIn = DInput(batch.Real, generator);
+        var fakeIn = DInput(fake, generator);
+        Tensor realOut, fakeOut;
         if (Options.SeparateBatches)
         {
-            realLogits = D.call(batch.Real);
-            fakeLogits = D.call(fake);
+            realOut = D.call(realIn);
+            fakeOut = D.call(fakeIn);
         }
         else
         {
-            var logits = D.call(cat(new[] { batch.Real, fake }, 0));
-            realLogits = logits.narrow(0, 0, n);
-            fakeLogits = logits.narrow(0, n, n);
+            var outputs = D.call(cat(new[] { realIn, fakeIn }, 0));
+            long m = outputs.shape[0] / 2;
+            realOut = outputs.narrow(0, 0, m);
+            fakeOut = outputs.narrow(0, m, m);
         }
-        var loss = AdversarialLoss.Discriminator(realLogits, fakeLogits);
-        return new LossResult(loss, sigmoid(realLogits.detach()).mean(), sigmoid(fakeLogits.detach()).mean());
+        var loss = GanLosses.Discriminator(Options.Loss, realOut, fakeOut, Options.RealLabel);
+        if (Options.Loss == LossKind.WganGp)
+            loss = loss + Options.GpWeight * Penalties.GradientPenalty(x => D.call(x), realIn, fakeIn, generator);
+        if (Options.R1 > 0)
+            loss = loss + Options.R1 / 2 * Penalties.R1(x => D.call(x), realIn);
+        return new LossResult(loss, MeanOutput(realOut), MeanOutput(fakeOut));
     }
 
-    /// <summary>The generator's loss (non-saturating or minimax) on a fresh batch of latents.</summary>
+    /// <summary>The generator's loss on a fresh batch of latents: the configured loss, or feature matching.</summary>
     public virtual LossResult GeneratorLoss(Batch batch, Generator generator)
     {
         long n = batch.Real.shape[0];
-        var fakeLogits = D.call(Generate(SampleLatent(n, generator), batch.Labels));
-        return new LossResult(AdversarialLoss.Generator(fakeLogits, Options.GLoss), DFake: sigmoid(fakeLogits.detach()).mean());
+        var fake = Generate(SampleLatent(n, generator), batch.Labels);
+        if (Options.FeatureMatching)
+        {
+            var realFeatures = DFeatures(DInput(batch.Real, generator));
+            var fakeFeatures = DFeatures(DInput(fake, generator));
+            return new LossResult(GanLosses.FeatureMatching(realFeatures, fakeFeatures));
+        }
+        var fakeOut = D.call(DInput(fake, generator));
+        return new LossResult(GanLosses.Generator(Options.Loss, fakeOut, Options.GLoss), DFake: MeanOutput(fakeOut));
     }
+
+    /// <summary>Mean D(x) as a probability for the gan loss, the mean raw output (critic value) otherwise.</summary>
+    protected Tensor MeanOutput(Tensor output) =>
+        Options.Loss == LossKind.Gan ? sigmoid(output.detach()).mean() : output.detach().mean();
 
     public virtual void Dispose()
     {
+        Ema?.Dispose();
         G.Dispose();
         D.Dispose();
         GC.SuppressFinalize(this);

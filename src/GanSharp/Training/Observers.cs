@@ -98,6 +98,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         system.G.eval();
         try
         {
+            using var ema = system.Ema?.Swap();
             using var _ = inference_mode();
             return system.Generate(z, condition);
         }

@@ -31,7 +31,8 @@ public sealed class Sampler : IDisposable
             long[] shape = header["example-shape"]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
             int classes = header["num-classes"]?.GetValue<int>() ?? 0;
             var system = GanFamilies.Create(options, shape, classes);
-            Trainer.LoadModule(system.G, "G.", tensors);
+            // With --ema the average of G's weights is what the run samples with.
+            Trainer.LoadModule(system.G, tensors.Keys.Any(k => k.StartsWith("Gema.", StringComparison.Ordinal)) ? "Gema." : "G.", tensors);
             Trainer.LoadModule(system.D, "D.", tensors);
             system.G.eval();
             system.D.eval();

@@ -44,8 +44,9 @@ public sealed class Trainer : IDisposable
         System = system;
         Data = data;
         var o = system.Options;
-        OptG = new Adam(system.G.named_parameters(), o.LrG, o.BetasG[0], o.BetasG[1]);
-        OptD = new Adam(system.D.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1]);
+        OptG = Optimizers.Create(o.Optimizer, system.G, o.LrG, o.BetasG);
+        OptD = Optimizers.Create(o.Optimizer, system.D, o.LrD, o.BetasD);
+        if (o.Ema > 0 && system.Ema is null) system.Ema = new GeneratorEma(system.G, o.Ema);
         Rng = new Generator((ulong)ShuffledBatches.MixSeed(o.Seed, -1));
         Batches = new ShuffledBatches(data, o.Batch, o.Seed);
     }
@@ -53,8 +54,8 @@ public sealed class Trainer : IDisposable
     public GanSystem System { get; }
     public GanOptions Options => System.Options;
     public TensorDataset Data { get; }
-    public Adam OptG { get; }
-    public Adam OptD { get; }
+    public IOptimizer OptG { get; }
+    public IOptimizer OptD { get; }
 
     /// <summary>The training noise generator (never used by observers).</summary>
     public Generator Rng { get; }
@@ -80,6 +81,7 @@ public sealed class Trainer : IDisposable
         bool measure = step % Options.LogEvery == 0 || step == Options.Steps || step == 1;
         System.G.train();
         System.D.train();
+        System.Progress = (double)(step - 1) / Options.Steps;
 
         double lossD = 0, dReal = 0, dFake = 0;
         double? normD = null;
@@ -93,17 +95,23 @@ public sealed class Trainer : IDisposable
             r.Loss.backward();
             if (measure && k == Options.DSteps - 1) normD = GradNorm(System.D);
             OptD.Step();
+            if (Options.Clip > 0) ClipWeights(System.D, Options.Clip);
             dReal = r.DReal?.item<float>() ?? double.NaN;
             dFake = r.DFake?.item<float>() ?? double.NaN;
             DiscriminatorStepTaken?.Invoke(step);
         }
 
         OptG.ZeroGrad();
-        var g = System.GeneratorLoss(batch!, Rng); // the last real batch: its size and condition
-        double lossG = Finite(g.Loss, "loss_g", step);
-        g.Loss.backward();
+        double lossG;
+        using (var unrolled = Options.Unrolled > 0 ? Unroll(step) : null)
+        {
+            var g = System.GeneratorLoss(batch!, Rng); // the last real batch: its size and condition
+            lossG = Finite(g.Loss, "loss_g", step);
+            g.Loss.backward();
+        }
         double? normG = measure ? GradNorm(System.G) : null;
         OptG.Step();
+        System.Ema?.Update();
         OptD.ZeroGrad(); // D's gradients from the G step are never used
 
         Step = step;
@@ -122,6 +130,53 @@ public sealed class Trainer : IDisposable
         bool completed = Step >= Options.Steps;
         foreach (var obs in Observers) obs.OnEnd(this, completed);
         return completed;
+    }
+
+    /// <summary>
+    /// Unrolled GAN, first-order (Metz et al. 2017): D takes k more updates with its own optimizer on fresh
+    /// batches; G's loss is then taken against that future D, and the returned scope restores D's parameters,
+    /// buffers and optimizer state, so D's real parameters are unchanged by the unrolling.
+    /// </summary>
+    private IDisposable Unroll(int step)
+    {
+        var saved = SnapshotD();
+        for (int k = 0; k < Options.Unrolled; k++)
+        {
+            var b = Batches.Next();
+            OptD.ZeroGrad();
+            var r = System.DiscriminatorLoss(b, Rng);
+            Finite(r.Loss, "loss_d (unrolled)", step);
+            r.Loss.backward();
+            OptD.Step();
+            if (Options.Clip > 0) ClipWeights(System.D, Options.Clip);
+        }
+        OptD.ZeroGrad();
+        return saved;
+    }
+
+    private DSnapshot SnapshotD()
+    {
+        using var _ = no_grad();
+        var module = System.D.state_dict().Select(kv => (kv.Value, kv.Value.clone().DetachFromDisposeScope())).ToList();
+        var opt = OptD.State().Select(kv => (kv.Value, kv.Value.clone().DetachFromDisposeScope())).ToList();
+        return new DSnapshot(module.Concat(opt).ToList(), OptD, OptD.StepCount);
+    }
+
+    private sealed class DSnapshot(List<(Tensor Live, Tensor Saved)> tensors, IOptimizer opt, long steps) : IDisposable
+    {
+        public void Dispose()
+        {
+            using var _ = no_grad();
+            foreach (var (live, saved) in tensors) { live.copy_(saved); saved.Dispose(); }
+            var state = opt.State().ToDictionary(kv => kv.Name, kv => kv.Value);
+            opt.LoadState(state, steps, "");
+        }
+    }
+
+    private static void ClipWeights(nn.Module module, double c)
+    {
+        using var _ = no_grad();
+        foreach (var p in module.parameters()) p.clamp_(-c, c);
     }
 
     private static double Finite(Tensor loss, string name, int step)
@@ -166,6 +221,7 @@ public sealed class Trainer : IDisposable
         foreach (var (k, v) in System.D.state_dict()) tensors.Add(("D." + k, v));
         foreach (var (k, v) in OptG.State()) tensors.Add(("optG." + k, v));
         foreach (var (k, v) in OptD.State()) tensors.Add(("optD." + k, v));
+        if (System.Ema is { } ema) foreach (var (k, v) in ema.State()) tensors.Add(("Gema." + k, v));
         tensors.Add(("rng", Rng.get_state()));
         return (header, tensors);
     }
@@ -177,6 +233,7 @@ public sealed class Trainer : IDisposable
         LoadModule(System.D, "D.", tensors);
         OptG.LoadState(tensors, header["opt-g-steps"]!.GetValue<long>(), "optG.");
         OptD.LoadState(tensors, header["opt-d-steps"]!.GetValue<long>(), "optD.");
+        System.Ema?.Load(tensors, "Gema.");
         Rng.set_state(tensors["rng"]);
         Batches.Dispose();
         Batches = new ShuffledBatches(Data, Options.Batch, Options.Seed,

@@ -1,0 +1,131 @@
+using GanSharp.Data;
+using GanSharp.Losses;
+using GanSharp.Models;
+using GanSharp.Training;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace GanSharp.Tests.Stability;
+
+public class OptionTests
+{
+    [Fact]
+    public void RmsPropMatchesTorchSharpBitForBit()
+    {
+        manual_seed(0);
+        using var a = nn.Linear(4, 2);
+        using var b = nn.Linear(4, 2);
+        using (no_grad()) foreach (var (pa, pb) in a.parameters().Zip(b.parameters())) pb.copy_(pa);
+        var ours = new RmsProp(a.named_parameters(), 5e-3);
+        var theirs = optim.RMSProp(b.parameters(), 5e-3, alpha: 0.99, eps: 1e-8);
+        for (int i = 0; i < 5; i++)
+        {
+            using var x = randn(6, 4);
+            ours.ZeroGrad(); a.call(x).pow(2).mean().backward(); ours.Step();
+            theirs.zero_grad(); b.call(x).pow(2).mean().backward(); theirs.step();
+        }
+        foreach (var (pa, pb) in a.parameters().Zip(b.parameters()))
+            Assert.Equal(pb.bytes.ToArray(), pa.bytes.ToArray());
+    }
+
+    [Fact]
+    public void EmaFollowsTheDecayFormulaAndSwapRestoresTrainedWeights()
+    {
+        using var g = nn.Linear(2, 1);
+        using (no_grad()) { g.weight!.fill_(1f); g.bias!.fill_(0f); }
+        using var ema = new GeneratorEma(g, 0.9);
+        using (no_grad()) g.weight!.fill_(3f);
+        ema.Update();                                   // 0.9·1 + 0.1·3 = 1.2
+        using (ema.Swap())
+            Assert.Equal(1.2f, g.weight!.data<float>()[0], 5);
+        Assert.Equal(3f, g.weight!.data<float>()[0]);   // trained weights back
+    }
+
+    [Fact]
+    public void UnrolledStepLeavesDsRealParametersAndOptimizerStateUnchanged()
+    {
+        // Same seed with and without unrolling: the D update before the G step is identical, and the k unrolled
+        // D updates must leave no trace in D or its optimizer; only G (trained against the unrolled D) differs.
+        using var data = GaussianMixture2D.Ring(1024, 1);
+        (Dictionary<string, Tensor> D, Dictionary<string, Tensor> OptD, long Steps, Tensor G0) Run(int unrolled)
+        {
+            var o = TestUtil.TinyMlp(steps: 3);
+            o.Unrolled = unrolled;
+            set_num_threads(1);
+            var system = GanFamilies.Create(o, data.ExampleShape, 0);
+            var trainer = new Trainer(system, data);
+            trainer.TrainStep();
+            return (system.D.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone()),
+                trainer.OptD.State().ToDictionary(kv => kv.Name, kv => kv.Value.clone()),
+                trainer.OptD.StepCount, system.G.parameters().First().clone());
+        }
+        var plain = Run(0);
+        var unrolled = Run(4);
+        Assert.Equal(plain.Steps, unrolled.Steps);
+        foreach (var (k, v) in plain.D) Assert.True(v.equal(unrolled.D[k]).all().item<bool>(), $"D.{k} changed by unrolling");
+        foreach (var (k, v) in plain.OptD) Assert.True(v.equal(unrolled.OptD[k]).all().item<bool>(), $"optimizer {k} changed by unrolling");
+        Assert.False(plain.G0.equal(unrolled.G0).all().item<bool>(), "G should have trained against the unrolled D");
+    }
+
+    [Fact]
+    public void PackingJudgesMSamplesTogether()
+    {
+        var o = TestUtil.TinyDcgan();
+        o.Pack = 4;
+        using var images = TestUtil.TinyImages(32);
+        var (g, d) = GanModels.Build(o, images.ExampleShape);
+        using var x = randn(16, 1, 28, 28);
+        Assert.Equal(new long[] { 4 }, d.call(x).shape);
+        Assert.Equal(new long[] { 4, 4, 28, 28 }, d.Packed(x).shape);
+        // The packed input's channel j holds sample 4i + j.
+        Assert.True(d.Packed(x)[1, 2].equal(x[6, 0]).all().item<bool>());
+        g.Dispose(); d.Dispose();
+    }
+
+    public static IEnumerable<object[]> Combinations()
+    {
+        yield return new object[] { "gan+smoothing+instance-noise+ema+r1+mbstd+pack", (Action<GanOptions>)(o =>
+        { o.RealLabel = 0.9; o.InstanceNoise = 0.1; o.Ema = 0.99; o.R1 = 10; o.MinibatchStd = true; o.Pack = 2; }) };
+        yield return new object[] { "wgan-gp+rmsprop+spectral-norm", (Action<GanOptions>)(o =>
+        { o.Loss = LossKind.WganGp; o.Optimizer = OptimizerKind.Rmsprop; o.SpectralNorm = true; o.DSteps = 2; }) };
+        yield return new object[] { "wgan+clip+minibatch-disc", (Action<GanOptions>)(o =>
+        { o.Loss = LossKind.Wgan; o.Clip = 0.01; o.MinibatchDisc = 8; }) };
+        yield return new object[] { "hinge+feature-matching-free+unrolled", (Action<GanOptions>)(o =>
+        { o.Loss = LossKind.Hinge; o.Unrolled = 2; }) };
+        yield return new object[] { "lsgan+feature-matching", (Action<GanOptions>)(o =>
+        { o.Loss = LossKind.Gan; o.FeatureMatching = true; o.SeparateBatches = false; }) };
+    }
+
+    [Theory]
+    [MemberData(nameof(Combinations))]
+    public void EveryOptionSurvivesCheckpointAndResumeBitForBit(string name, Action<GanOptions> configure)
+    {
+        using var tmp = new TestUtil.TempDir();
+        using var data = TestUtil.TinyImages(count: 48);
+        GanOptions Make()
+        {
+            var o = TestUtil.TinyDcgan(steps: 6);
+            o.LogEvery = 1;
+            configure(o);
+            return o;
+        }
+        using (var full = TrainingRun.Create(Make(), data, tmp.Path, "full")) Assert.True(full.Run(), name);
+        using (var part = TrainingRun.Create(Make(), data, tmp.Path, "part"))
+        {
+            using var cts = new CancellationTokenSource();
+            part.Trainer.Observers.Add(new CancelAt(2, cts));
+            Assert.False(part.Run(cts.Token));
+        }
+        using (var resumed = TrainingRun.Resume(Path.Combine(tmp.Path, "part"), data)) Assert.True(resumed.Run());
+        var (_, a) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "full")));
+        var (_, b) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "part")));
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var k in a.Keys) Assert.True(a[k].equal(b[k]).all().item<bool>(), $"{name}: {k} differs after resume");
+        Assert.All(a.Values.Where(t => t.is_floating_point()), t => Assert.True(t.isfinite().all().item<bool>(), name));
+    }
+
+    private sealed class CancelAt(int step, CancellationTokenSource cts) : ITrainingObserver
+    {
+        public void OnStep(Trainer trainer, StepStats stats) { if (stats.Step == step) cts.Cancel(); }
+    }
+}
