@@ -20,12 +20,9 @@ public sealed class MinibatchDiscrimination : Module<Tensor, Tensor>
     public MinibatchDiscrimination(long inFeatures, long kernels = 100, long kernelDim = 5, bool excludeSelf = true)
         : base(nameof(MinibatchDiscrimination))
     {
-        using (no_grad())
-        {
-            var t = randn(inFeatures, kernels, kernelDim);
-            T = new Parameter(t / t.norm(0, keepdim: true));
-            t.Dispose();
-        }
+        using var scope = NewDisposeScope();
+        var t = randn(inFeatures, kernels, kernelDim);
+        T = Owned.Parameter(t / t.norm(0, keepdim: true));
         this.excludeSelf = excludeSelf;
         RegisterComponents();
     }

@@ -79,11 +79,12 @@ public sealed class SNLinear : Module<Tensor, Tensor>
 
     public SNLinear(long inFeatures, long outFeatures, bool hasBias = true, int powerIterations = 1) : base(nameof(SNLinear))
     {
-        weight_orig = new Parameter(empty(outFeatures, inFeatures));
-        bias = hasBias ? new Parameter(empty(outFeatures)) : null;
+        using var scope = NewDisposeScope();
+        weight_orig = Owned.Parameter(empty(outFeatures, inFeatures));
+        bias = hasBias ? Owned.Parameter(empty(outFeatures)) : null;
         SpectralNorm.InitDefault(weight_orig, bias, inFeatures);
-        weight_u = SpectralNorm.RandomUnit(outFeatures);
-        weight_v = SpectralNorm.RandomUnit(inFeatures);
+        weight_u = Owned.Buffer(SpectralNorm.RandomUnit(outFeatures));
+        weight_v = Owned.Buffer(SpectralNorm.RandomUnit(inFeatures));
         this.powerIterations = powerIterations;
         RegisterComponents();
     }
@@ -126,12 +127,13 @@ public sealed class SNConv2d : Module<Tensor, Tensor>
     public SNConv2d(long inChannels, long outChannels, long kernelSize, long stride = 1, long padding = 0,
         bool bias = true, int powerIterations = 1) : base(nameof(SNConv2d))
     {
+        using var scope = NewDisposeScope();
         long fanIn = inChannels * kernelSize * kernelSize;
-        weight_orig = new Parameter(empty(outChannels, inChannels, kernelSize, kernelSize));
-        this.bias = bias ? new Parameter(empty(outChannels)) : null;
+        weight_orig = Owned.Parameter(empty(outChannels, inChannels, kernelSize, kernelSize));
+        this.bias = bias ? Owned.Parameter(empty(outChannels)) : null;
         SpectralNorm.InitDefault(weight_orig, this.bias, fanIn);
-        weight_u = SpectralNorm.RandomUnit(outChannels);
-        weight_v = SpectralNorm.RandomUnit(fanIn);
+        weight_u = Owned.Buffer(SpectralNorm.RandomUnit(outChannels));
+        weight_v = Owned.Buffer(SpectralNorm.RandomUnit(fanIn));
         this.stride = new[] { stride, stride };
         this.padding = new[] { padding, padding };
         this.powerIterations = powerIterations;

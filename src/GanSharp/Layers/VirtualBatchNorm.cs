@@ -30,11 +30,12 @@ public sealed class VirtualBatchNorm : Module<Tensor, Tensor>
 
     public VirtualBatchNorm(long numFeatures, double eps = 1e-5) : base(nameof(VirtualBatchNorm))
     {
-        gamma = new Parameter(normal(1.0, 0.02, new long[] { numFeatures }));
-        beta = new Parameter(zeros(numFeatures));
-        ref_mean = zeros(numFeatures);
-        ref_mean_sq = ones(numFeatures);
-        ref_count = zeros(1);
+        using var scope = NewDisposeScope();
+        gamma = Owned.Parameter(normal(1.0, 0.02, new long[] { numFeatures }));
+        beta = Owned.Parameter(zeros(numFeatures));
+        ref_mean = Owned.Buffer(zeros(numFeatures));
+        ref_mean_sq = Owned.Buffer(ones(numFeatures));
+        ref_count = Owned.Buffer(zeros(1));
         this.eps = eps;
         RegisterComponents();
     }
