@@ -13,16 +13,16 @@ namespace GanSharp.Models;
 public static class DcGan
 {
     /// <summary>G for 28×28 images (MNIST): z → 128·7·7 → 14×14 → 28×28.</summary>
-    public static Module<Tensor, Tensor> Generator28(int zDim = 100, int channels = 1, int width = 64)
+    public static Module<Tensor, Tensor> Generator28(int zDim = 100, int channels = 1, int width = 64, bool virtualBatchNorm = false)
     {
         int w2 = width * 2;
         var g = Sequential(
             ("fc", Linear(zDim, w2 * 7 * 7, hasBias: false)),    // z → (2w·7·7)
-            ("fc_bn", BatchNorm1d(w2 * 7 * 7)),
+            ("fc_bn", Norm(w2 * 7 * 7, virtualBatchNorm, 1)),
             ("fc_relu", ReLU()),
             ("unflatten", Unflatten(1, new long[] { w2, 7, 7 })), // (2w) × 7 × 7
             ("up1", ConvTranspose2d(w2, width, 4, stride: 2, padding: 1, bias: false)), // w × 14 × 14
-            ("up1_bn", BatchNorm2d(width)),
+            ("up1_bn", Norm(width, virtualBatchNorm, 2)),
             ("up1_relu", ReLU()),
             ("up2", ConvTranspose2d(width, channels, 4, stride: 2, padding: 1)), // c × 28 × 28
             ("tanh", Tanh()));
@@ -50,7 +50,7 @@ public static class DcGan
     /// <summary>
     /// The pytorch/examples DCGAN generator for 32×32 or 64×64 images: z (N×zDim) → 4×4 → … → size×size.
     /// </summary>
-    public static Module<Tensor, Tensor> Generator(int size, int zDim = 100, int channels = 3, int width = 64)
+    public static Module<Tensor, Tensor> Generator(int size, int zDim = 100, int channels = 3, int width = 64, bool virtualBatchNorm = false)
     {
         int blocks = Blocks(size);                 // 64 → 4 upsamplings after the 4×4 seed, 32 → 3
         int top = width << (blocks - 1);           // 64: 8w, 32: 4w
@@ -58,14 +58,14 @@ public static class DcGan
         {
             ("unflatten", Unflatten(1, new long[] { zDim, 1, 1 })),                         // zDim × 1 × 1
             ("up0", ConvTranspose2d(zDim, top, 4, stride: 1, padding: 0L, bias: false)),    // top × 4 × 4
-            ("up0_bn", BatchNorm2d(top)),
+            ("up0_bn", Norm(top, virtualBatchNorm, 2)),
             ("up0_relu", ReLU()),
         };
         int c = top;
         for (int i = 1; i < blocks; i++)
         {
             layers.Add(($"up{i}", ConvTranspose2d(c, c / 2, 4, stride: 2, padding: 1, bias: false))); // c/2 × 2^(i+2)
-            layers.Add(($"up{i}_bn", BatchNorm2d(c / 2)));
+            layers.Add(($"up{i}_bn", Norm(c / 2, virtualBatchNorm, 2)));
             layers.Add(($"up{i}_relu", ReLU()));
             c /= 2;
         }
@@ -100,6 +100,10 @@ public static class DcGan
         Init.Dcgan(d);
         return d;
     }
+
+    /// <summary>G's normalization: BatchNorm, or virtual batch norm (Salimans et al. 2016) with --virtual-batch-norm.</summary>
+    internal static Module<Tensor, Tensor> Norm(long features, bool virtualBatchNorm, int dims) =>
+        virtualBatchNorm ? new GanSharp.Layers.VirtualBatchNorm(features) : dims == 1 ? BatchNorm1d(features) : BatchNorm2d(features);
 
     private static int Blocks(int size) => size switch
     {

@@ -47,9 +47,9 @@ public static class GanModels
         var dOptions = DiscriminatorOptions.From(o);
         return arch switch
         {
-            "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG), DcGan.Discriminator28(channels, o.WidthD, dOptions)),
+            "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm), DcGan.Discriminator28(channels, o.WidthD, dOptions)),
             "weakd28" => (WeakDStackedMnist.Generator(o.ZDim, channels, o.WidthG), WeakDStackedMnist.Discriminator(channels, o.WidthD, dOptions)),
-            "dcgan32" or "dcgan64" => (DcGan.Generator((int)exampleShape[1], o.ZDim, channels, o.WidthG),
+            "dcgan32" or "dcgan64" => (DcGan.Generator((int)exampleShape[1], o.ZDim, channels, o.WidthG, o.VirtualBatchNorm),
                 DcGan.Discriminator((int)exampleShape[1], channels, o.WidthD, dOptions)),
             "mlp" => (Mlp.Generator(o.ZDim, Enumerable.Repeat(o.WidthG, o.Depth).ToArray(), exampleShape, tanhOutput: exampleShape.Length == 3, batchNorm: o.MlpBatchNorm),
                 Mlp.Discriminator(exampleShape, Enumerable.Repeat(o.WidthD, o.DepthD > 0 ? o.DepthD : o.Depth).ToArray(), dOptions)),

@@ -41,7 +41,35 @@ public class GanSystem : IDisposable
     public virtual Tensor? GridCondition(long n) => null;
 
     /// <summary>G(z) (the condition is unused by unconditional families).</summary>
-    public virtual Tensor Generate(Tensor z, Tensor? condition = null) => G.call(z);
+    public virtual Tensor Generate(Tensor z, Tensor? condition = null)
+    {
+        RefreshVirtualBatchNorm();
+        return G.call(z);
+    }
+
+    private Tensor? _vbnReference;
+
+    /// <summary>
+    /// Virtual batch norm (Salimans et al. 2016): in training, G's fixed reference batch of latents (drawn once
+    /// from the run's seed) goes through G in reference mode before each forward, so every VBN layer normalizes
+    /// with the current network's reference statistics. Eval mode keeps the last stored statistics.
+    /// </summary>
+    protected void RefreshVirtualBatchNorm()
+    {
+        if (!Options.VirtualBatchNorm || !G.training) return;
+        var layers = G.modules().OfType<Layers.VirtualBatchNorm>().ToList();
+        if (layers.Count == 0) return;
+        if (_vbnReference is null)
+        {
+            using var g = new Generator((ulong)ShuffledBatches.MixSeed(Options.Seed, -6));
+            _vbnReference = SampleLatent(Math.Min(Options.Batch, 64), g).DetachFromDisposeScope();
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var l in layers) l.ReferenceMode = true;
+        try { G.call(_vbnReference); }
+        finally { foreach (var l in layers) l.ReferenceMode = false; }
+    }
 
     /// <summary>Fraction of the run done (0 → 1), set by the trainer before each step: drives annealed schedules.</summary>
     public double Progress { get; set; }
@@ -116,6 +144,7 @@ public class GanSystem : IDisposable
     public virtual void Dispose()
     {
         Ema?.Dispose();
+        _vbnReference?.Dispose();
         G.Dispose();
         D.Dispose();
         GC.SuppressFinalize(this);

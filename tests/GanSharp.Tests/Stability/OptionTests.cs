@@ -82,6 +82,28 @@ public class OptionTests
         g.Dispose(); d.Dispose();
     }
 
+    [Fact]
+    public void VirtualBatchNormMakesEachGeneratedSampleIndependentOfItsBatch()
+    {
+        var o = TestUtil.TinyDcgan();
+        o.VirtualBatchNorm = true;
+        using var images = TestUtil.TinyImages(32);
+        using var system = GanFamilies.Create(o, images.ExampleShape, 0);
+        system.G.train();
+        using var g = new Generator(3);
+        using var z = system.SampleLatent(6, g);
+        using var alone = system.Generate(z.narrow(0, 0, 1));
+        using var inBatch = system.Generate(z);
+        Assert.True(alone[0].allclose(inBatch[0], 1e-5, 1e-5), "VBN output must not depend on the other batch members");
+
+        var plain = TestUtil.TinyDcgan();
+        using var bn = GanFamilies.Create(plain, images.ExampleShape, 0);
+        bn.G.train();
+        using var a = bn.Generate(z.narrow(0, 0, 2));
+        using var b = bn.Generate(z);
+        Assert.False(a[0].allclose(b[0], 1e-5, 1e-5), "with BatchNorm the batch does change the output");
+    }
+
     public static IEnumerable<object[]> Combinations()
     {
         yield return new object[] { "gan+smoothing+instance-noise+ema+r1+mbstd+pack", (Action<GanOptions>)(o =>
@@ -91,7 +113,7 @@ public class OptionTests
         yield return new object[] { "wgan+clip+minibatch-disc", (Action<GanOptions>)(o =>
         { o.Loss = LossKind.Wgan; o.Clip = 0.01; o.MinibatchDisc = 8; }) };
         yield return new object[] { "hinge+feature-matching-free+unrolled", (Action<GanOptions>)(o =>
-        { o.Loss = LossKind.Hinge; o.Unrolled = 2; }) };
+        { o.Loss = LossKind.Hinge; o.Unrolled = 2; o.VirtualBatchNorm = true; }) };
         yield return new object[] { "lsgan+feature-matching", (Action<GanOptions>)(o =>
         { o.Loss = LossKind.Gan; o.FeatureMatching = true; o.SeparateBatches = false; }) };
     }
