@@ -96,6 +96,31 @@ public static class AttributeVectors
         return new ArithmeticGrid(images.MoveToOuterDisposeScope(), ts, measured, means);
     }
 
+    /// <summary>
+    /// <paramref name="rows"/> base latents for a walk (own generator seeded from <paramref name="seed"/>). For
+    /// class:A-B they are latents whose image is classified as A, so the walk shows A turning into B; an error
+    /// when fewer than <paramref name="rows"/> of 100·rows draws are.
+    /// </summary>
+    public static Tensor BaseLatents(GanSystem system, LatentAttribute attribute, int rows, long seed, IFeatureNetwork? classifier)
+    {
+        using var g = new Generator((ulong)ShuffledBatches.MixSeed(seed, -8));
+        if (attribute.Kind != AttributeKind.Class) return system.SampleLatent(rows, g);
+        using var scope = NewDisposeScope();
+        var found = new List<Tensor>();
+        long count = 0;
+        for (int tries = 0; tries < 100 && count < rows; tries++)
+        {
+            var z = system.SampleLatent(Math.Max(rows, 64), g);
+            var (_, predicted) = DigitAttributes.Measure(attribute, SampleGrids.Sample(system, z), classifier);
+            var hit = z.index_select(0, predicted!.eq(attribute.From).nonzero().flatten());
+            found.Add(hit);
+            count += hit.shape[0];
+        }
+        if (count < rows)
+            throw new ArgumentException($"fewer than {rows} generated samples were classified as {attribute.From}: use fewer --rows or base images");
+        return cat(found, 0).narrow(0, 0, rows).MoveToOuterDisposeScope();
+    }
+
     /// <summary>count evenly spaced values from lo to hi inclusive (e.g. −2 … 2).</summary>
     public static double[] Range(double lo, double hi, int count) =>
         count < 2 ? throw new ArgumentException($"need at least 2 columns (got {count})")

@@ -89,7 +89,4 @@ public static class LatentSource
         using var hwc = tensor(pixels, new long[] { h, w, c });
         return hwc.permute(2, 0, 1).unsqueeze(0).to_type(ScalarType.Float32).div_(127.5).sub_(1);
     }
-
-    /// <summary>Byte images (N×C×H×W, 0–255, as datasets hold them) → float in [-1, 1].</summary>
-    public static Tensor FromBytes(Tensor bytes) => bytes.to_type(ScalarType.Float32).div_(127.5).sub_(1);
 }
