@@ -27,6 +27,15 @@ public sealed class Discriminator : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The layers mapping packed inputs to hidden features.</summary>
+    public Module<Tensor, Tensor> Body => body;
+
+    /// <summary>The minibatch layer before the head, if any.</summary>
+    public Module<Tensor, Tensor>? MinibatchLayer => minibatch;
+
+    /// <summary>The output layer.</summary>
+    public Module<Tensor, Tensor> Head => head;
+
     /// <summary>Samples judged together (1: no packing).</summary>
     public int Pack { get; }
 

@@ -47,6 +47,8 @@ public sealed class Trainer : IDisposable
         OptG = Optimizers.Create(o.Optimizer, system.G, o.LrG, o.BetasG);
         OptD = Optimizers.Create(o.Optimizer, system.D, o.LrD, o.BetasD);
         if (o.Ema > 0 && system.Ema is null) system.Ema = new GeneratorEma(system.G, o.Ema);
+        if (o.Unrolled > 0 && !o.UnrolledFirstOrder && UnrolledGan.Unsupported(system) is { } why)
+            throw new ArgumentException($"--unrolled {o.Unrolled} with gradients through the unrolled updates is not available here ({why}); add --unrolled-first-order");
         Rng = new Generator((ulong)ShuffledBatches.MixSeed(o.Seed, -1));
         Batches = new ShuffledBatches(data, o.Batch, o.Seed);
     }
@@ -103,6 +105,13 @@ public sealed class Trainer : IDisposable
 
         OptG.ZeroGrad();
         double lossG;
+        if (Options.Unrolled > 0 && !Options.UnrolledFirstOrder)
+        {
+            var loss = UnrolledGan.GeneratorLoss(System, (Adam)OptD, batch!, Batches.Next, Rng);
+            lossG = Finite(loss, "loss_g", step);
+            loss.backward();
+        }
+        else
         using (var unrolled = Options.Unrolled > 0 ? Unroll(step) : null)
         {
             var g = System.GeneratorLoss(batch!, Rng); // the last real batch: its size and condition

@@ -41,8 +41,10 @@ public class OptionTests
         Assert.Equal(3f, g.weight!.data<float>()[0]);   // trained weights back
     }
 
-    [Fact]
-    public void UnrolledStepLeavesDsRealParametersAndOptimizerStateUnchanged()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void UnrolledStepLeavesDsRealParametersAndOptimizerStateUnchanged(bool firstOrder)
     {
         // Same seed with and without unrolling: the D update before the G step is identical, and the k unrolled
         // D updates must leave no trace in D or its optimizer; only G (trained against the unrolled D) differs.
@@ -51,6 +53,7 @@ public class OptionTests
         {
             var o = TestUtil.TinyMlp(steps: 3);
             o.Unrolled = unrolled;
+            o.UnrolledFirstOrder = firstOrder;
             set_num_threads(1);
             var system = GanFamilies.Create(o, data.ExampleShape, 0);
             var trainer = new Trainer(system, data);
@@ -65,6 +68,46 @@ public class OptionTests
         foreach (var (k, v) in plain.D) Assert.True(v.equal(unrolled.D[k]).all().item<bool>(), $"D.{k} changed by unrolling");
         foreach (var (k, v) in plain.OptD) Assert.True(v.equal(unrolled.OptD[k]).all().item<bool>(), $"optimizer {k} changed by unrolling");
         Assert.False(plain.G0.equal(unrolled.G0).all().item<bool>(), "G should have trained against the unrolled D");
+    }
+
+    [Fact]
+    public void SecondOrderUnrollingDiffersFromFirstOrderAndIsRefusedForConvolutionalD()
+    {
+        using var data = GaussianMixture2D.Ring(1024, 1);
+        Tensor GAfter(bool firstOrder)
+        {
+            var o = TestUtil.TinyMlp(steps: 2);
+            o.Unrolled = 3;
+            o.UnrolledFirstOrder = firstOrder;
+            var system = GanFamilies.Create(o, data.ExampleShape, 0);
+            var trainer = new Trainer(system, data);
+            var s = trainer.TrainStep();
+            Assert.True(double.IsFinite(s.LossG));
+            return system.G.parameters().First().clone();
+        }
+        // Same noise and batches; only the gradient path through D's unrolled updates differs.
+        Assert.False(GAfter(true).allclose(GAfter(false), 0, 0));
+
+        var conv = TestUtil.TinyDcgan();
+        conv.Unrolled = 2;
+        using var images = TestUtil.TinyImages(32);
+        using var system = GanFamilies.Create(conv, images.ExampleShape, 0);
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(system, images));
+        Assert.Contains("--unrolled-first-order", e.Message);
+    }
+
+    [Fact]
+    public void FunctionalDiscriminatorEqualsTheModule()
+    {
+        var o = TestUtil.TinyMlp();
+        o.Maxout = 3;
+        o.Pack = 2;
+        using var data = GaussianMixture2D.Ring(64, 1);
+        var (g, d) = GanModels.Build(o, data.ExampleShape);
+        using var x = randn(8, 2);
+        var p = d.named_parameters().ToDictionary(kv => kv.name, kv => (Tensor)kv.parameter);
+        Assert.True(d.call(x).allclose(UnrolledGan.Forward(d, p, x), 1e-6, 1e-6));
+        g.Dispose(); d.Dispose();
     }
 
     [Fact]
@@ -113,7 +156,7 @@ public class OptionTests
         yield return new object[] { "wgan+clip+minibatch-disc", (Action<GanOptions>)(o =>
         { o.Loss = LossKind.Wgan; o.Clip = 0.01; o.MinibatchDisc = 8; }) };
         yield return new object[] { "hinge+feature-matching-free+unrolled", (Action<GanOptions>)(o =>
-        { o.Loss = LossKind.Hinge; o.Unrolled = 2; o.VirtualBatchNorm = true; }) };
+        { o.Loss = LossKind.Hinge; o.Unrolled = 2; o.UnrolledFirstOrder = true; o.VirtualBatchNorm = true; }) };
         yield return new object[] { "lsgan+feature-matching", (Action<GanOptions>)(o =>
         { o.Loss = LossKind.Gan; o.FeatureMatching = true; o.SeparateBatches = false; }) };
     }

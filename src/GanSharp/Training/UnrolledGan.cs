@@ -1,0 +1,93 @@
+using GanSharp.Layers;
+using GanSharp.Losses;
+using GanSharp.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace GanSharp.Training;
+
+/// <summary>
+/// The unrolled GAN generator loss with gradients through the unrolled updates (Metz et al. 2017, "Unrolled
+/// Generative Adversarial Networks"): D's parameters θ₀ = θ_D take k Adam steps θᵢ = θᵢ₋₁ − Adam(∇L_D(θᵢ₋₁)),
+/// built in the autograd graph (create_graph), with D's own optimizer state as the starting moments; G's loss is
+/// then L_G(θ_k), and its gradient flows into G through D's future parameters and through the generated samples
+/// of every unrolled step. TorchSharp has no functional_call, so D is evaluated over an explicit parameter list
+/// by <see cref="Forward"/>, which interprets the fully connected layers GanSharp builds (Linear, maxout,
+/// LeakyReLU/ReLU, Flatten, Identity); other discriminators need the first-order variant.
+/// D's real parameters and optimizer state are never modified.
+/// </summary>
+public static class UnrolledGan
+{
+    /// <summary>Why second-order unrolling cannot run with these options and networks, or null when it can.</summary>
+    public static string? Unsupported(GanSystem system)
+    {
+        var o = system.Options;
+        if (o.Optimizer != OptimizerKind.Adam) return "it unrolls Adam steps: use --optimizer adam";
+        if (o.Loss == LossKind.WganGp || o.R1 > 0) return "gradient penalties inside unrolled steps are not supported";
+        if (o.FeatureMatching) return "feature matching has no D output to unroll";
+        if (o.Clip > 0) return "weight clipping is not differentiable";
+        if (system.D is not Discriminator d || d.MinibatchLayer is not null) return "it needs a GanSharp Discriminator without a minibatch layer";
+        foreach (var (_, m) in d.Body.named_children().Append(("head", d.Head)))
+            if (m is not (Linear or MaxoutLinear or LeakyReLU or ReLU or Flatten or Identity))
+                return $"layer {m.GetType().Name} cannot be evaluated over explicit parameters (fully connected discriminators only)";
+        return null;
+    }
+
+    /// <summary>The generator's loss against D unrolled k steps, differentiable through the unrolling.</summary>
+    public static Tensor GeneratorLoss(GanSystem system, Adam optD, Batch lastBatch, Func<Batch> nextBatch, Generator rng)
+    {
+        var o = system.Options;
+        var d = (Discriminator)system.D;
+        var names = d.named_parameters().Select(p => p.name).ToArray();
+        var theta = d.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        var m = optD.State().Where(s => s.Name.StartsWith("exp_avg.", StringComparison.Ordinal))
+            .ToDictionary(s => s.Name["exp_avg.".Length..], s => s.Value.detach());
+        var v = optD.State().Where(s => s.Name.StartsWith("exp_avg_sq.", StringComparison.Ordinal))
+            .ToDictionary(s => s.Name["exp_avg_sq.".Length..], s => s.Value.detach());
+        long t = optD.StepCount;
+        for (int i = 0; i < o.Unrolled; i++)
+        {
+            var batch = nextBatch();
+            long n = batch.Real.shape[0];
+            var fake = system.Generate(system.SampleLatent(n, rng), batch.Labels);   // with gradient into G
+            var realOut = Forward(d, theta, batch.Real);
+            var fakeOut = Forward(d, theta, fake);
+            var loss = GanLosses.Discriminator(o.Loss, realOut, fakeOut, o.RealLabel);
+            var grads = autograd.grad(new[] { loss }, names.Select(k => theta[k]).ToArray(), retain_graph: true, create_graph: true);
+            t++;
+            double bc1 = 1 - Math.Pow(optD.Beta1, t), bc2 = 1 - Math.Pow(optD.Beta2, t);
+            var next = new Dictionary<string, Tensor>();
+            for (int j = 0; j < names.Length; j++)
+            {
+                string k = names[j];
+                var g = grads[j];
+                m[k] = optD.Beta1 * m[k] + (1 - optD.Beta1) * g;
+                v[k] = optD.Beta2 * v[k] + (1 - optD.Beta2) * g * g;
+                // +1e-16 under the root keeps the second derivative finite where a gradient is exactly zero.
+                var denom = (v[k] + 1e-16).sqrt() / Math.Sqrt(bc2) + optD.Eps;
+                next[k] = theta[k] - optD.Lr / bc1 * m[k] / denom;
+            }
+            theta = next;
+        }
+        var fakeG = system.Generate(system.SampleLatent(lastBatch.Real.shape[0], rng), lastBatch.Labels);
+        return GanLosses.Generator(o.Loss, Forward(d, theta, fakeG), o.GLoss);
+    }
+
+    /// <summary>D(x) with parameters taken from <paramref name="p"/> (names as in D's named_parameters).</summary>
+    public static Tensor Forward(Discriminator d, IReadOnlyDictionary<string, Tensor> p, Tensor x)
+    {
+        var h = d.Packed(x);
+        foreach (var (name, m) in d.Body.named_children()) h = Apply(m, "body." + name + ".", p, h);
+        return Apply(d.Head, "head.", p, h).flatten(0);
+    }
+
+    private static Tensor Apply(nn.Module m, string prefix, IReadOnlyDictionary<string, Tensor> p, Tensor h) => m switch
+    {
+        Linear => nn.functional.linear(h, p[prefix + "weight"], p.GetValueOrDefault(prefix + "bias")),
+        MaxoutLinear mo => nn.functional.linear(h, p[prefix + "linear.weight"], p.GetValueOrDefault(prefix + "linear.bias"))
+            .reshape(h.shape[0], -1, mo.Pieces).amax(2),
+        LeakyReLU or ReLU or Flatten or Identity => ((nn.Module<Tensor, Tensor>)m).call(h),
+        _ => throw new NotSupportedException($"{m.GetType().Name} is not supported by the functional discriminator"),
+    };
+}
