@@ -30,6 +30,7 @@ public static class Program
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ClassifierCommand.Create());
         root.Subcommands.Add(LatentCommand.Create());
+        root.Subcommands.Add(AttackCommand.Create());
         return root;
     }
 }

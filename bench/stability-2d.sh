@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Stability comparison on the 2-D mixtures (docs/stability.md): pacgan-2d networks, each fix alone, 3 seeds.
+# Usage: bench/stability-2d.sh OUT_DIR [STEPS]   (resumable: finished runs are skipped, cut ones resumed)
+set -euo pipefail
+out=${1:?usage: bench/stability-2d.sh OUT_DIR [STEPS]}
+steps=${2:-5000}
+cli=${GANSHARP_CLI:-"dotnet run --project $(dirname "$0")/../src/GanSharp.Cli -c Release --"}
+declare -A configs=(
+  [vanilla]=""
+  [pack2]="--pack 2"
+  [pack4]="--pack 4"
+  [minibatch-disc]="--minibatch-disc 50"
+  [mbstd]="--minibatch-std"
+  [unrolled5]="--unrolled 5"
+  [smooth+noise]="--real-label 0.9 --instance-noise 0.1"
+)
+for data in ring grid; do
+  for name in vanilla pack2 pack4 minibatch-disc mbstd unrolled5 smooth+noise; do
+    for seed in 1 2 3; do
+      run="$out/$data-$name-s$seed"
+      if [ -f "$run/checkpoints/eval.json" ]; then continue; fi
+      if [ -d "$run" ]; then
+        $cli train mlp --resume "$run" >/dev/null
+      else
+        $cli train mlp --preset pacgan-2d --data $data --steps $steps --seed $seed ${configs[$name]} \
+          --sample-every $steps --checkpoint-every 1000 --out "$out" --name "$data-$name-s$seed" >/dev/null
+      fi
+      $cli eval --checkpoint "$run" --metrics modes >/dev/null
+    done
+  done
+done
+# Table: mean ± std over seeds of modes, high-quality %, reverse KL.
+python3 - "$out" <<'PY'
+import json, os, sys, statistics as st
+out = sys.argv[1]
+rows = {}
+for d in sorted(os.listdir(out)):
+    f = os.path.join(out, d, "checkpoints", "eval.json")
+    if not os.path.exists(f): continue
+    data, rest = d.split("-", 1); name = rest.rsplit("-s", 1)[0]
+    m = json.load(open(f))["metrics"]["modes"]
+    rows.setdefault((data, name), []).append((m["modes"], m["total_modes"], m["hq_percent"], m["reverse_kl"]))
+def ms(xs):
+    xs = [x for x in xs if x is not None]
+    if not xs: return "n/a"
+    return f"{st.mean(xs):.2f} ± {st.pstdev(xs):.2f}" if len(xs) > 1 else f"{xs[0]:.2f}"
+print("| data | config | seeds | modes | high-quality % | reverse KL |")
+print("|---|---|---:|---:|---:|---:|")
+for (data, name), v in sorted(rows.items()):
+    print(f"| {data} | {name} | {len(v)} | {ms([x[0] for x in v])} / {v[0][1]} | {ms([x[2] for x in v])} | {ms([x[3] for x in v])} |")
+PY
