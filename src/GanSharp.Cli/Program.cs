@@ -31,6 +31,7 @@ public static class Program
         root.Subcommands.Add(ClassifierCommand.Create());
         root.Subcommands.Add(LatentCommand.Create());
         root.Subcommands.Add(AttackCommand.Create());
+        root.Subcommands.Add(SweepCommand.Create());
         return root;
     }
 }
