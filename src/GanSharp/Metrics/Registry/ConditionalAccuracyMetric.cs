@@ -1,4 +1,3 @@
-using System.Globalization;
 using GanSharp.Models;
 using static TorchSharp.torch;
 
@@ -32,15 +31,12 @@ public sealed class ConditionalAccuracyMetric : IMetric
         var correct = logits.argmax(1).eq(requested).to_type(ScalarType.Float32);
 
         var values = new Dictionary<string, double> { ["accuracy"] = correct.mean().item<float>() };
-        var perClass = new double[k];
         for (int c = 0; c < k; c++)
         {
             var mask = requested.eq(c);
             long count = mask.sum().item<long>();
-            perClass[c] = count == 0 ? double.NaN : correct.masked_select(mask).mean().item<float>();
-            values[$"class_{c}"] = perClass[c];
+            values[$"class_{c}"] = count == 0 ? double.NaN : correct.masked_select(mask).mean().item<float>();
         }
-        string note = "per class: " + string.Join(" ", perClass.Select(a => a.ToString("F3", CultureInfo.InvariantCulture)));
-        return new MetricResult(values, n, 0, note);
+        return new MetricResult(values, n, 0); // per-class accuracies are the class_K values
     }
 }
