@@ -28,6 +28,7 @@ public sealed class TrainCommand
     private readonly Option<int?> ZDim = new("--z-dim") { Description = "Latent dimension (default 100)" };
     private readonly Option<int?> WidthG = new("--width-g") { Description = "Base width of G (default 64)" };
     private readonly Option<int?> WidthD = new("--width-d") { Description = "Base width of D (default 64)" };
+    private readonly Option<string?> CondD = new("--cond-d") { Description = "cgan discriminator: concat (one-hot maps as input channels, default) or projection (Miyato & Koyama 2018)" };
     private readonly Option<int?> Depth = new("--depth") { Description = "Hidden layers of MLP networks (default 2)" };
     private readonly Option<long?> Seed = new("--seed") { Description = "Random seed: same seed and threads give the same losses (default 1)" };
     private readonly Option<int?> Threads = new("--threads") { Description = "Torch threads (default: 1 for MLP models, all cores otherwise)" };
@@ -73,7 +74,7 @@ public sealed class TrainCommand
         {
         (Data, "data"), (DataDir, "data-dir"), (Arch, "arch"), (Size, "size"), (Channels, "channels"), (Steps, "steps"),
         (BatchSize, "batch"), (DSteps, "d-steps"), (GLoss, "g-loss"), (LrG, "lr-g"), (LrD, "lr-d"), (BetasG, "betas-g"),
-        (BetasD, "betas-d"), (Prior, "prior"), (ZDim, "z-dim"), (WidthG, "width-g"), (WidthD, "width-d"), (Depth, "depth"),
+        (BetasD, "betas-d"), (Prior, "prior"), (ZDim, "z-dim"), (WidthG, "width-g"), (WidthD, "width-d"), (CondD, "conditional-d"), (Depth, "depth"),
         (Seed, "seed"), (Threads, "threads"), (LogEvery, "log-every"), (SampleEvery, "sample-every"),
         (CheckpointEvery, "checkpoint-every"), (Keep, "keep"), (SampleCount, "sample-count"),
             (EvalEvery, "eval-every"), (MetricsList, "metrics"), (EvalSamples, "eval-samples"),
@@ -97,6 +98,7 @@ public sealed class TrainCommand
         Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "weakd28", "mlp");
         Loss.AcceptOnlyFromAmong("gan", "wgan", "wgan-gp", "hinge", "lsgan");
         OptimizerKind.AcceptOnlyFromAmong("adam", "rmsprop");
+        CondD.AcceptOnlyFromAmong("concat", "projection");
 
         var cmd = new Command("train", """
             Train a GAN. The run directory OUT/NAME gets options.json, metrics.jsonl, samples/step-NNNNNN.png,
@@ -106,6 +108,7 @@ public sealed class TrainCommand
               gansharp train dcgan --data mnist --steps 2000 --batch 64 --out runs --name mnist
               gansharp train dcgan --data ~/photos --size 64 --channels 3 --name photos
               gansharp train mlp --preset mlp-ring --name ring
+              gansharp train cgan --data mnist --name cmnist
               gansharp train dcgan --resume runs/mnist --steps 4000
               gansharp train dcgan --data mnist --eval-every 1000 --metrics fid,modes --name evaluated
             """);
@@ -172,6 +175,8 @@ public sealed class TrainCommand
             string? preset = p.GetValue(Preset);
             if (preset is null && model == "dcgan" && config is null && (flags["data"] is null || flags["data"]!.GetValue<string>() == "mnist"))
                 preset = "dcgan-mnist";
+            if (preset is null && model == "cgan" && config is null)
+                preset = flags["data"]?.GetValue<string>() switch { null or "mnist" => "cgan-mnist", "fashion-mnist" => "cgan-fashion", _ => null };
             var options = OptionLayers.Resolve(preset, config, flags);
             if (p.GetValue(DryRun)) { options.Steps = 1; options.SampleEvery = 1; options.CheckpointEvery = 1; options.LogEvery = 1; }
             string name = p.GetValue(Name) ?? $"{model}-{SafeName(options.Data)}-{DateTime.Now:yyyyMMdd-HHmmss}";
@@ -179,6 +184,7 @@ public sealed class TrainCommand
             if (Directory.Exists(Path.Combine(outDir, name)) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, name)).Any())
                 throw new ArgumentException($"run directory '{Path.Combine(outDir, name)}' already exists: pass --resume {Path.Combine(outDir, name)} to continue it, or choose another --name");
             data = OpenData(options);
+            if (model == "cgan") Models.ConditionalGanFamily.RequireLabels(options.Data, data.NumClasses);
             run = TrainingRun.Create(options, data, outDir, name, Means(options), Log);
             Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({Models.GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s)");
         }

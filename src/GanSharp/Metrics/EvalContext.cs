@@ -33,6 +33,7 @@ public sealed class EvalContext : IDisposable
     private readonly Func<IFeatureNetwork>? _featureFactory;
     private IFeatureNetwork? _featureNet;
     private readonly Dictionary<int, Tensor> _generated = new();
+    private readonly Dictionary<int, Tensor> _conditions = new();
     private readonly Dictionary<int, (Tensor F, Tensor? L)> _genFeatures = new();
     private (Tensor F, Tensor? L)? _realFeatures;
 
@@ -70,26 +71,39 @@ public sealed class EvalContext : IDisposable
         if (_generated.TryGetValue(n, out var t)) return t;
         using var g = new Generator((ulong)ShuffledBatches.MixSeed(Settings.Seed, -4 - n));
         var chunks = new List<Tensor>();
+        var conditions = new List<Tensor>();
         using (var scope = NewDisposeScope())
         {
             for (int done = 0; done < n; done += 500)
             {
                 int m = Math.Min(500, n - done);
                 var z = System.SampleLatent(m, g);
-                chunks.Add(SampleGrids.Sample(System, z, System.SampleCondition(m, g)));
+                var c = System.SampleCondition(m, g);
+                if (c is not null) conditions.Add(c);
+                chunks.Add(SampleGrids.Sample(System, z, c));
             }
             t = cat(chunks, 0).MoveToOuterDisposeScope();
+            if (conditions.Count > 0) _conditions[n] = cat(conditions, 0).DetachFromDisposeScope(); // owned by the context
         }
         _generated[n] = t;
         return t;
+    }
+
+    /// <summary>The conditions (e.g. requested class labels) <see cref="Generated"/>(n) used; null when unconditional.</summary>
+    public Tensor? GeneratedConditions(int n)
+    {
+        Generated(n);
+        return _conditions.GetValueOrDefault(n);
     }
 
     /// <summary>Forgets generated samples so the next metric call draws them from the current G.</summary>
     public void ResetGenerated()
     {
         foreach (var t in _generated.Values) t.Dispose();
+        foreach (var t in _conditions.Values) t.Dispose();
         foreach (var (f, l) in _genFeatures.Values) { f.Dispose(); l?.Dispose(); }
         _generated.Clear();
+        _conditions.Clear();
         _genFeatures.Clear();
     }
 
@@ -166,6 +180,7 @@ public sealed class EvalContext : IDisposable
     public void Dispose()
     {
         foreach (var t in _generated.Values) t.Dispose();
+        foreach (var t in _conditions.Values) t.Dispose();
         foreach (var (f, l) in _genFeatures.Values) { f.Dispose(); l?.Dispose(); }
         if (_realFeatures is { } r) { r.F.Dispose(); r.L?.Dispose(); }
         _featureNet?.Dispose();

@@ -108,6 +108,9 @@ public sealed class GanOptions
     public int WidthG { get; set; } = 64;
     public int WidthD { get; set; } = 64;
 
+    /// <summary>How the cgan discriminator reads the label: "concat" (one-hot maps as input channels) or "projection".</summary>
+    public string ConditionalD { get; set; } = "concat";
+
     /// <summary>Hidden layer count of MLP networks.</summary>
     public int Depth { get; set; } = 2;
 
@@ -188,6 +191,8 @@ public sealed class GanOptions
             if (b.Length != 2 || b.Any(x => x < 0 || x >= 1))
                 throw new ArgumentException("betas must be two numbers in [0, 1)");
         Models.GanFamilies.Get(Model);
+        if (ConditionalD is not ("concat" or "projection"))
+            throw new ArgumentException($"unknown conditional discriminator '{ConditionalD}': use concat or projection");
         if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "weakd28" or "mlp"))
             throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64, weakd28 or mlp");
     }
@@ -204,6 +209,10 @@ public static class OptionLayers
                 """{"model":"dcgan","arch":"dcgan28","data":"mnist","steps":2000,"batch":64}"""),
             ["dcgan-fashion"] = ("DCGAN (dcgan28) on Fashion-MNIST, 3000 steps of batch 64",
                 """{"model":"dcgan","arch":"dcgan28","data":"fashion-mnist","steps":3000,"batch":64}"""),
+            ["cgan-mnist"] = ("conditional GAN (dcgan28) on MNIST, 2000 steps of batch 64; grids show one digit class per row (10 × 8)",
+                """{"model":"cgan","arch":"dcgan28","data":"mnist","steps":2000,"batch":64,"sample-count":80}"""),
+            ["cgan-fashion"] = ("conditional GAN (dcgan28) on Fashion-MNIST, 3000 steps of batch 64; one class per row (10 × 8)",
+                """{"model":"cgan","arch":"dcgan28","data":"fashion-mnist","steps":3000,"batch":64,"sample-count":80}"""),
             ["mlp-ring"] = ("MLP GAN on the 8-gaussian ring, z 64, 2×128 hidden, batch 256, 1 thread",
                 """{"model":"mlp","arch":"mlp","data":"ring","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
             ["mlp-grid"] = ("MLP GAN on the 25-gaussian grid, z 64, 2×128 hidden, batch 256, 1 thread",

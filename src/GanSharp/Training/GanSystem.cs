@@ -40,6 +40,9 @@ public class GanSystem : IDisposable
     /// <summary>The conditions of the fixed progress grid of n samples (e.g. one class per row); null when unconditional.</summary>
     public virtual Tensor? GridCondition(long n) => null;
 
+    /// <summary>Images per row of the progress grid of n samples (e.g. samples per class); null: a square grid.</summary>
+    public virtual int? GridColumns(long n) => null;
+
     /// <summary>G(z) (the condition is unused by unconditional families).</summary>
     public virtual Tensor Generate(Tensor z, Tensor? condition = null)
     {

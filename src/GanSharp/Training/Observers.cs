@@ -54,14 +54,16 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
     private readonly RunDirectory _run;
     private readonly Tensor _fixedNoise;
     private readonly Tensor? _fixedCondition;
+    private readonly int? _columns;
     private readonly (float[] X, float[] Y)? _means;
 
     public SampleGrids(RunDirectory run, GanSystem system, (float[] X, float[] Y)? trueMeans = null)
     {
         _run = run;
         using var g = new Generator((ulong)ShuffledBatches.MixSeed(system.Options.Seed, -2));
-        _fixedNoise = system.SampleLatent(system.Options.SampleCount, g).DetachFromDisposeScope();
         _fixedCondition = system.GridCondition(system.Options.SampleCount)?.DetachFromDisposeScope();
+        _fixedNoise = system.SampleLatent(_fixedCondition?.shape[0] ?? system.Options.SampleCount, g).DetachFromDisposeScope();
+        _columns = system.GridColumns(system.Options.SampleCount);
         _means = trueMeans;
     }
 
@@ -82,7 +84,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         using (var scope = NewDisposeScope())
         {
             var images = Sample(trainer.System, _fixedNoise, _fixedCondition);
-            SaveSamples(images, path, $"step {trainer.Step}", _means);
+            SaveSamples(images, path, $"step {trainer.Step}", _means, _columns);
         }
         var (steps, series) = MetricsLog.Read(_run.MetricsPath, "loss_d", "loss_g", "d_real", "d_fake");
         if (steps.Count >= 2)
@@ -109,11 +111,11 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
     }
 
     /// <summary>Images become a grid PNG; 2-D points a scatter plot over the true means when known.</summary>
-    public static void SaveSamples(Tensor samples, string path, string title, (float[] X, float[] Y)? means = null)
+    public static void SaveSamples(Tensor samples, string path, string title, (float[] X, float[] Y)? means = null, int? columns = null)
     {
         if (samples.dim() == 4)
         {
-            ImageGrid.Save(samples, path, scale: samples.shape[2] <= 28 ? 2 : 1); // 28×28 digits shown at 2×
+            ImageGrid.Save(samples, path, columns, scale: samples.shape[2] <= 28 ? 2 : 1); // 28×28 digits shown at 2×
         }
         else if (samples.dim() == 2 && samples.shape[1] == 2)
         {

@@ -1,0 +1,195 @@
+using GanSharp.Losses;
+using GanSharp.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GanSharp.Models;
+
+/// <summary>A system whose generator takes a class label (0 … NumClasses − 1) as its condition.</summary>
+public interface IClassConditional
+{
+    int NumClasses { get; }
+}
+
+/// <summary>
+/// The projection discriminator of Miyato &amp; Koyama 2018, "cGANs with Projection Discriminator":
+/// logit = ψ(φ(x)) + ⟨embed(y), φ(x)⟩. φ is the DCGAN discriminator's convolutional trunk with its last feature
+/// map flattened (dcgan28 and the pytorch/examples D have no pooling: their final Linear / 4×4 conv is ψ), so
+/// with the embedding at zero this is exactly the unconditional DCGAN D.
+/// </summary>
+public sealed class ProjectionDiscriminator : Module<Tensor, Tensor>
+{
+    private readonly Sequential phi;
+    private readonly Linear psi;
+    private readonly Embedding embed;
+
+    public ProjectionDiscriminator(int size, int channels, int width, int numClasses) : base(nameof(ProjectionDiscriminator))
+    {
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        long features;
+        if (size == 28)
+        {
+            int w2 = width * 2;
+            layers.Add(("conv1", Conv2d(channels, width, 4, stride: 2, padding: 1)));           // w × 14 × 14
+            layers.Add(("conv1_lrelu", LeakyReLU(0.2)));
+            layers.Add(("conv2", Conv2d(width, w2, 4, stride: 2, padding: 1, bias: false)));   // 2w × 7 × 7
+            layers.Add(("conv2_bn", BatchNorm2d(w2)));
+            layers.Add(("conv2_lrelu", LeakyReLU(0.2)));
+            features = w2 * 7 * 7;
+        }
+        else
+        {
+            int blocks = size switch { 64 => 4, 32 => 3, _ => throw new ArgumentException($"no projection discriminator for {size}×{size} images: use 28, 32 or 64") };
+            layers.Add(("conv0", Conv2d(channels, width, 4, stride: 2, padding: 1, bias: false))); // w × size/2
+            layers.Add(("conv0_lrelu", LeakyReLU(0.2)));
+            int c = width;
+            for (int i = 1; i < blocks; i++)
+            {
+                layers.Add(($"conv{i}", Conv2d(c, c * 2, 4, stride: 2, padding: 1, bias: false))); // 2c × size/2^(i+1)
+                layers.Add(($"conv{i}_bn", BatchNorm2d(c * 2)));
+                layers.Add(($"conv{i}_lrelu", LeakyReLU(0.2)));
+                c *= 2;
+            }
+            features = c * 4 * 4;                                                                  // c × 4 × 4
+        }
+        layers.Add(("flatten", Flatten()));                                                        // φ(x): N × F
+        phi = Sequential(layers);
+        psi = Linear(features, 1);                                                                 // ψ: F → 1
+        embed = Embedding(numClasses, features);                                                   // y → F
+        RegisterComponents();
+        Init.Dcgan(this);
+        using var _ = no_grad();
+        init.normal_(embed.weight, 0, 0.02);
+    }
+
+    /// <summary>The unconditional part ψ(φ(x)) (N).</summary>
+    public override Tensor forward(Tensor x) => psi.call(phi.call(x)).flatten();
+
+    /// <summary>ψ(φ(x)) + ⟨embed(y), φ(x)⟩ (N).</summary>
+    public Tensor Logits(Tensor x, Tensor y)
+    {
+        var h = phi.call(x);                                          // N × F
+        return psi.call(h).flatten() + (embed.call(y) * h).sum(1);   // N
+    }
+}
+
+/// <summary>
+/// The conditional GAN of Mirza &amp; Osindero 2014, "Conditional Generative Adversarial Nets", in its common DCGAN
+/// form: G gets the one-hot label concatenated to z (a one-hot times G's first Linear is a learned label
+/// embedding); D gets K constant one-hot maps concatenated to its input image (K extra input channels), or is a
+/// <see cref="ProjectionDiscriminator"/> (<see cref="GanOptions.ConditionalD"/> = "projection"). Fake samples are
+/// generated for the real batch's labels, so D sees (x, y) and (G(z, y), y) with the same label distribution.
+/// </summary>
+public sealed class ConditionalGanSystem : GanSystem, IClassConditional
+{
+    public ConditionalGanSystem(Module<Tensor, Tensor> generator, Module<Tensor, Tensor> discriminator, GanOptions options, long[] exampleShape, int numClasses)
+        : base(generator, discriminator, options, exampleShape)
+    {
+        NumClasses = numClasses;
+    }
+
+    public int NumClasses { get; }
+
+    public bool Projection => D is ProjectionDiscriminator;
+
+    /// <summary>Uniform random class labels (int64) from the given generator.</summary>
+    public override Tensor? SampleCondition(long n, Generator? generator) =>
+        randint(0, NumClasses, new[] { n }, dtype: ScalarType.Int64, generator: generator);
+
+    /// <summary>Row i of the grid is class i: K rows of ceil(n / K) samples.</summary>
+    public override Tensor? GridCondition(long n) =>
+        arange(NumClasses, dtype: ScalarType.Int64).repeat_interleave(GridColumns(n)!.Value);
+
+    public override int? GridColumns(long n) => (int)Math.Max(1, (n + NumClasses - 1) / NumClasses);
+
+    /// <summary>G([z, onehot(y)]).</summary>
+    public override Tensor Generate(Tensor z, Tensor? condition = null)
+    {
+        if (condition is null) throw new ArgumentException("the conditional generator needs class labels");
+        using var onehot = OneHot(condition);
+        return G.call(cat(new[] { z, onehot }, 1));
+    }
+
+    /// <summary>D's logits for images x with labels y.</summary>
+    public Tensor DiscriminatorLogits(Tensor x, Tensor y)
+    {
+        if (D is ProjectionDiscriminator p) return p.Logits(x, y.to_type(ScalarType.Int64));
+        using var scope = NewDisposeScope();
+        var maps = OneHot(y).view(y.shape[0], NumClasses, 1, 1).expand(-1, -1, x.shape[2], x.shape[3]); // K × H × W of 0/1
+        return D.call(cat(new[] { x, maps }, 1)).MoveToOuterDisposeScope();
+    }
+
+    public override LossResult DiscriminatorLoss(Batch batch, Generator generator)
+    {
+        var y = Labels(batch);
+        long n = batch.Real.shape[0];
+        Tensor fake;
+        using (no_grad())
+            fake = Generate(SampleLatent(n, generator), y);
+        Tensor realLogits, fakeLogits;
+        if (Options.SeparateBatches)
+        {
+            realLogits = DiscriminatorLogits(batch.Real, y);
+            fakeLogits = DiscriminatorLogits(fake, y);
+        }
+        else
+        {
+            var logits = DiscriminatorLogits(cat(new[] { batch.Real, fake }, 0), cat(new[] { y, y }, 0));
+            realLogits = logits.narrow(0, 0, n);
+            fakeLogits = logits.narrow(0, n, n);
+        }
+        var loss = AdversarialLoss.Discriminator(realLogits, fakeLogits);
+        return new LossResult(loss, sigmoid(realLogits.detach()).mean(), sigmoid(fakeLogits.detach()).mean());
+    }
+
+    public override LossResult GeneratorLoss(Batch batch, Generator generator)
+    {
+        var y = Labels(batch);
+        var fakeLogits = DiscriminatorLogits(Generate(SampleLatent(batch.Real.shape[0], generator), y), y);
+        return new LossResult(AdversarialLoss.Generator(fakeLogits, Options.GLoss), DFake: sigmoid(fakeLogits.detach()).mean());
+    }
+
+    private Tensor OneHot(Tensor labels) =>
+        nn.functional.one_hot(labels.to_type(ScalarType.Int64), NumClasses).to_type(ScalarType.Float32);
+
+    private static Tensor Labels(Batch batch) =>
+        batch.Labels ?? throw new ArgumentException("the conditional GAN needs labelled batches");
+}
+
+/// <summary>Builds <see cref="ConditionalGanSystem"/> for labelled image data (model name "cgan").</summary>
+public sealed class ConditionalGanFamily : IGanFamily
+{
+    public string Name => "cgan";
+    public string Description => "conditional GAN, class labels into G and D (Mirza & Osindero 2014; --cond-d projection: Miyato & Koyama 2018)";
+
+    /// <summary>Throws (one line) unless the data has class labels.</summary>
+    public static void RequireLabels(string data, int numClasses)
+    {
+        if (numClasses < 2)
+            throw new ArgumentException($"the cgan model needs a labelled dataset (mnist, fashion-mnist); '{data}' has no class labels");
+    }
+
+    public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
+    {
+        RequireLabels(options.Data, numClasses);
+        string arch = GanModels.ResolveArch(options, exampleShape);
+        if (arch == "mlp") throw new ArgumentException("the cgan model uses the DCGAN architectures (dcgan28, dcgan32, dcgan64), not mlp");
+        manual_seed(options.Seed);
+        int channels = (int)exampleShape[0];
+        int size = (int)exampleShape[1];
+        int zIn = options.ZDim + numClasses;
+        Module<Tensor, Tensor> g = arch == "dcgan28"
+            ? DcGan.Generator28(zIn, channels, options.WidthG)
+            : DcGan.Generator(size, zIn, channels, options.WidthG);
+        Module<Tensor, Tensor> d = options.ConditionalD switch
+        {
+            "projection" => new ProjectionDiscriminator(size, channels, options.WidthD, numClasses),
+            _ => arch == "dcgan28"
+                ? DcGan.Discriminator28(channels + numClasses, options.WidthD)
+                : DcGan.Discriminator(size, channels + numClasses, options.WidthD),
+        };
+        return new ConditionalGanSystem(g, d, options, exampleShape, numClasses);
+    }
+}
