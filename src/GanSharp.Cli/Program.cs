@@ -29,6 +29,7 @@ public static class Program
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(ListCommand.Create());
         root.Subcommands.Add(ClassifierCommand.Create());
+        root.Subcommands.Add(SemisupCommand.Create());
         return root;
     }
 }

@@ -39,6 +39,8 @@ public sealed class TrainCommand
     private readonly Option<string?> MetricsList = new("--metrics") { Description = "Metrics for --eval-every, comma-separated; the first ranks the best checkpoint (default fid; see 'gansharp list')" };
     private readonly Option<int?> EvalSamples = new("--eval-samples") { Description = "Generated samples per evaluation (default 10000)" };
     private readonly Option<int?> SampleCount = new("--sample-count") { Description = "Samples in each progress grid (default 64)" };
+    private readonly Option<int?> Labels = new("--labels") { Description = "semisup: labelled training examples, n/10 per class (default 100)" };
+    private readonly Option<string?> SemisupMode = new("--semisup-mode") { Description = "semisup: kplus1 (default) or dcgan-features" };
 
     private readonly Option<string?> Preset = new("--preset") { Description = "Named preset (see 'gansharp list'); layered: defaults < preset < --config < flags" };
     private readonly Option<FileInfo?> Config = new("--config") { Description = "JSON file of options (kebab-case keys, as in options.json)" };
@@ -59,6 +61,7 @@ public sealed class TrainCommand
         (Seed, "seed"), (Threads, "threads"), (LogEvery, "log-every"), (SampleEvery, "sample-every"),
         (CheckpointEvery, "checkpoint-every"), (Keep, "keep"), (SampleCount, "sample-count"),
             (EvalEvery, "eval-every"), (MetricsList, "metrics"), (EvalSamples, "eval-samples"),
+            (Labels, "labels"), (SemisupMode, "semisup-mode"),
         };
     }
 
@@ -71,7 +74,8 @@ public sealed class TrainCommand
         GLoss.AcceptOnlyFromAmong("nonsaturating", "minimax");
         Batches.AcceptOnlyFromAmong("separate", "joint");
         Prior.AcceptOnlyFromAmong("gaussian", "uniform", "sphere");
-        Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "mlp");
+        Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "mlp", "semisup-mlp", "semisup-conv");
+        SemisupMode.AcceptOnlyFromAmong("kplus1", "dcgan-features");
 
         var cmd = new Command("train", """
             Train a GAN. The run directory OUT/NAME gets options.json, metrics.jsonl, samples/step-NNNNNN.png,
@@ -147,6 +151,8 @@ public sealed class TrainCommand
             string? preset = p.GetValue(Preset);
             if (preset is null && model == "dcgan" && config is null && (flags["data"] is null || flags["data"]!.GetValue<string>() == "mnist"))
                 preset = "dcgan-mnist";
+            if (preset is null && model == "semisup" && config is null)
+                preset = flags["arch"]?.GetValue<string>() == "semisup-conv" ? "semisup-conv" : "semisup-mlp";
             var options = OptionLayers.Resolve(preset, config, flags);
             if (p.GetValue(DryRun)) { options.Steps = 1; options.SampleEvery = 1; options.CheckpointEvery = 1; options.LogEvery = 1; }
             string name = p.GetValue(Name) ?? $"{model}-{SafeName(options.Data)}-{DateTime.Now:yyyyMMdd-HHmmss}";

@@ -81,6 +81,12 @@ public sealed class GanOptions
     /// <summary>Size of the fixed noise batch drawn for sample grids.</summary>
     public int SampleCount { get; set; } = 64;
 
+    /// <summary>Semi-supervised family: labelled training examples n (balanced, n/10 per class).</summary>
+    public int Labels { get; set; } = 100;
+
+    /// <summary>Semi-supervised family: kplus1 (Salimans et al. 2016) or dcgan-features (unsupervised GAN, linear probe).</summary>
+    public string SemisupMode { get; set; } = "kplus1";
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower,
@@ -122,9 +128,12 @@ public sealed class GanOptions
         foreach (var b in new[] { BetasG, BetasD })
             if (b.Length != 2 || b.Any(x => x < 0 || x >= 1))
                 throw new ArgumentException("betas must be two numbers in [0, 1)");
+        Positive(Labels, "labels");
+        if (SemisupMode is not ("kplus1" or "dcgan-features"))
+            throw new ArgumentException($"unknown semi-supervised mode '{SemisupMode}': use kplus1 or dcgan-features");
         Models.GanFamilies.Get(Model);
-        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "mlp"))
-            throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64 or mlp");
+        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "mlp" or "semisup-mlp" or "semisup-conv"))
+            throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64, mlp, semisup-mlp or semisup-conv");
     }
 }
 
@@ -143,6 +152,10 @@ public static class OptionLayers
                 """{"model":"mlp","arch":"mlp","data":"ring","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
             ["mlp-grid"] = ("MLP GAN on the 25-gaussian grid, z 64, 2×128 hidden, batch 256, 1 thread",
                 """{"model":"mlp","arch":"mlp","data":"grid","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
+            ["semisup-mlp"] = ("Semi-supervised GAN (Salimans et al. 2016) on permutation-invariant MNIST: weight-normed MLP D 784-1000-500-250-250-250-10, feature matching, 100 labels, batch 100, Adam 0.003, 300 epochs",
+                """{"model":"semisup","arch":"semisup-mlp","data":"mnist","labels":100,"batch":100,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
+            ["semisup-conv"] = ("Semi-supervised GAN on MNIST with a convolutional D (dcgan28-like, weight-normed, 10 outputs) and the dcgan28 G, 100 labels, batch 100, Adam 0.003",
+                """{"model":"semisup","arch":"semisup-conv","data":"mnist","labels":100,"batch":100,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
         };
 
     /// <summary>

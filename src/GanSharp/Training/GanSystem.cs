@@ -27,6 +27,9 @@ public class GanSystem : IDisposable
     public GanOptions Options { get; }
     public long[] ExampleShape { get; }
 
+    /// <summary>Called once by the <see cref="Trainer"/> with its training data (e.g. to choose a labelled subset).</summary>
+    public virtual void Attach(GanSharp.Data.TensorDataset data) { }
+
     /// <summary>n latents from the configured prior.</summary>
     public virtual Tensor SampleLatent(long n, Generator? generator) =>
         NoisePriors.Sample(Options.Prior, n, Options.ZDim, generator);

@@ -43,6 +43,7 @@ public sealed class Trainer : IDisposable
     {
         System = system;
         Data = data;
+        system.Attach(data);
         var o = system.Options;
         OptG = new Adam(system.G.named_parameters(), o.LrG, o.BetasG[0], o.BetasG[1]);
         OptD = new Adam(system.D.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1]);
