@@ -30,7 +30,7 @@ public abstract class SemiSupervisedDiscriminator : Module<Tensor, Tensor>
 
 /// <summary>
 /// The permutation-invariant MNIST D of the paper's code: gaussian noise (std 0.3) on the [0, 1] input, weight-normed
-/// dense layers 1000-500-250-250-250 with ReLU and noise (std 0.5) after each, then K logits. Features: the last
+/// dense layers 1000-500-250-250-250 (scale g fixed at 1, as in the authors' code) with ReLU and noise (std 0.5) after each, then K logits. Features: the last
 /// hidden layer (250).
 /// </summary>
 public sealed class MlpClassifierD : SemiSupervisedDiscriminator
@@ -50,7 +50,7 @@ public sealed class MlpClassifierD : SemiSupervisedDiscriminator
         long w = inputs;
         foreach (int h in Widths)
         {
-            hidden.Add(new WeightNormLinear(w, h));  // h
+            hidden.Add(new WeightNormLinear(w, h, trainScale: false));  // h
             noises.Add(NoiseLayer(0.5));
             w = h;
         }
@@ -85,9 +85,9 @@ public sealed class ConvClassifierD : SemiSupervisedDiscriminator
     public ConvClassifierD(int channels, int width, int numClasses) : base(nameof(ConvClassifierD), numClasses)
     {
         inNoise = NoiseLayer(0.3);
-        conv1 = new WeightNormConv2d(channels, width, 4, 2, 1);      // w × 14 × 14
+        conv1 = new WeightNormConv2d(channels, width, 4, 2, 1, trainScale: false);  // w × 14 × 14
         noise1 = NoiseLayer(0.5);
-        conv2 = new WeightNormConv2d(width, 2 * width, 4, 2, 1);     // 2w × 7 × 7
+        conv2 = new WeightNormConv2d(width, 2 * width, 4, 2, 1, trainScale: false); // 2w × 7 × 7
         noise2 = NoiseLayer(0.5);
         fc = new WeightNormLinear(2L * width * 7 * 7, numClasses);   // K
         RegisterComponents();

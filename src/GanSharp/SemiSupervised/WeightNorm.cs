@@ -17,11 +17,15 @@ public sealed class WeightNormLinear : Module<Tensor, Tensor>
     private readonly Parameter bias;
 #pragma warning restore IDE1006
 
-    /// <summary>v ~ N(0, <paramref name="initStd"/>), g = 1, b = 0 (draws from the global torch generator).</summary>
-    public WeightNormLinear(long inFeatures, long outFeatures, double initStd = 0.05) : base(nameof(WeightNormLinear))
+    /// <summary>
+    /// v ~ N(0, <paramref name="initStd"/>), g = 1, b = 0 (draws from the global torch generator). With
+    /// <paramref name="trainScale"/> false g stays 1 (the authors' hidden layers: unit-norm weights, so D's features
+    /// cannot grow without bound).
+    /// </summary>
+    public WeightNormLinear(long inFeatures, long outFeatures, double initStd = 0.05, bool trainScale = true) : base(nameof(WeightNormLinear))
     {
         weight_v = Parameter(randn(outFeatures, inFeatures) * initStd);
-        weight_g = Parameter(ones(outFeatures));
+        weight_g = Parameter(ones(outFeatures), requires_grad: trainScale);
         bias = Parameter(zeros(outFeatures));
         RegisterComponents();
     }
@@ -46,11 +50,11 @@ public sealed class WeightNormConv2d : Module<Tensor, Tensor>
 #pragma warning restore IDE1006
     private readonly long _stride, _padding;
 
-    public WeightNormConv2d(long inChannels, long outChannels, long kernel, long stride, long padding, double initStd = 0.05)
+    public WeightNormConv2d(long inChannels, long outChannels, long kernel, long stride, long padding, double initStd = 0.05, bool trainScale = true)
         : base(nameof(WeightNormConv2d))
     {
         weight_v = Parameter(randn(outChannels, inChannels, kernel, kernel) * initStd);
-        weight_g = Parameter(ones(outChannels));
+        weight_g = Parameter(ones(outChannels), requires_grad: trainScale);
         bias = Parameter(zeros(outChannels));
         _stride = stride;
         _padding = padding;

@@ -152,8 +152,8 @@ public static class OptionLayers
                 """{"model":"mlp","arch":"mlp","data":"ring","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
             ["mlp-grid"] = ("MLP GAN on the 25-gaussian grid, z 64, 2×128 hidden, batch 256, 1 thread",
                 """{"model":"mlp","arch":"mlp","data":"grid","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
-            ["semisup-mlp"] = ("Semi-supervised GAN (Salimans et al. 2016) on permutation-invariant MNIST: weight-normed MLP D 784-1000-500-250-250-250-10, feature matching, 100 labels, batch 100, Adam 0.003, 300 epochs",
-                """{"model":"semisup","arch":"semisup-mlp","data":"mnist","labels":100,"batch":100,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
+            ["semisup-mlp"] = ("Semi-supervised GAN (Salimans et al. 2016) on permutation-invariant MNIST: weight-normed MLP D 784-1000-500-250-250-250-10, feature matching, 100 labels, batch 100, Adam 0.003, 300 epochs, 1 thread",
+                """{"model":"semisup","arch":"semisup-mlp","data":"mnist","labels":100,"batch":100,"threads":1,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
             ["semisup-conv"] = ("Semi-supervised GAN on MNIST with a convolutional D (dcgan28-like, weight-normed, 10 outputs) and the dcgan28 G, 100 labels, batch 100, Adam 0.003",
                 """{"model":"semisup","arch":"semisup-conv","data":"mnist","labels":100,"batch":100,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
         };
