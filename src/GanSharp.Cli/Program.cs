@@ -32,6 +32,7 @@ public static class Program
         root.Subcommands.Add(LatentCommand.Create());
         root.Subcommands.Add(AttackCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
+        root.Subcommands.Add(SemisupCommand.Create());
         return root;
     }
 }

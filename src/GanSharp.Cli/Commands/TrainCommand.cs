@@ -58,6 +58,8 @@ public sealed class TrainCommand
     private readonly Option<bool> MlpBatchNorm = new("--mlp-batch-norm") { Description = "BatchNorm in MLP generators (PacGAN 2-D)" };
     private readonly Option<int?> DepthD = new("--depth-d") { Description = "Hidden layers of an MLP discriminator when different from --depth" };
     private readonly Option<int?> SampleCount = new("--sample-count") { Description = "Samples in each progress grid (default 64)" };
+    private readonly Option<int?> Labels = new("--labels") { Description = "semisup: labelled training examples, n/10 per class (default 100)" };
+    private readonly Option<string?> SemisupMode = new("--semisup-mode") { Description = "semisup: kplus1 (default) or dcgan-features" };
 
     private readonly Option<string?> Preset = new("--preset") { Description = "Named preset (see 'gansharp list'); layered: defaults < preset < --config < flags" };
     private readonly Option<FileInfo?> Config = new("--config") { Description = "JSON file of options (kebab-case keys, as in options.json)" };
@@ -83,6 +85,7 @@ public sealed class TrainCommand
             (MinibatchStd, "minibatch-std"), (MinibatchDisc, "minibatch-disc"), (SpectralNorm, "spectral-norm"), (Pack, "pack"),
             (Unrolled, "unrolled"), (UnrolledFirstOrder, "unrolled-first-order"), (Maxout, "maxout"),
             (MlpBatchNorm, "mlp-batch-norm"), (DepthD, "depth-d"),
+            (Labels, "labels"), (SemisupMode, "semisup-mode"),
         };
     }
 
@@ -95,10 +98,11 @@ public sealed class TrainCommand
         GLoss.AcceptOnlyFromAmong("nonsaturating", "minimax");
         Batches.AcceptOnlyFromAmong("separate", "joint");
         Prior.AcceptOnlyFromAmong("gaussian", "uniform", "sphere");
-        Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "weakd28", "mlp");
+        Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "weakd28", "mlp", "semisup-mlp", "semisup-conv");
         Loss.AcceptOnlyFromAmong("gan", "wgan", "wgan-gp", "hinge", "lsgan");
         OptimizerKind.AcceptOnlyFromAmong("adam", "rmsprop");
         CondD.AcceptOnlyFromAmong("concat", "projection");
+        SemisupMode.AcceptOnlyFromAmong("kplus1", "dcgan-features");
 
         var cmd = new Command("train", """
             Train a GAN. The run directory OUT/NAME gets options.json, metrics.jsonl, samples/step-NNNNNN.png,
@@ -177,6 +181,8 @@ public sealed class TrainCommand
                 preset = "dcgan-mnist";
             if (preset is null && model == "cgan" && config is null)
                 preset = flags["data"]?.GetValue<string>() switch { null or "mnist" => "cgan-mnist", "fashion-mnist" => "cgan-fashion", _ => null };
+            if (preset is null && model == "semisup" && config is null)
+                preset = flags["arch"]?.GetValue<string>() == "semisup-conv" ? "semisup-conv" : "semisup-mlp";
             var options = OptionLayers.Resolve(preset, config, flags);
             if (p.GetValue(DryRun)) { options.Steps = 1; options.SampleEvery = 1; options.CheckpointEvery = 1; options.LogEvery = 1; }
             string name = p.GetValue(Name) ?? $"{model}-{SafeName(options.Data)}-{DateTime.Now:yyyyMMdd-HHmmss}";

@@ -19,6 +19,7 @@ public static class GanModels
     public static string ResolveArch(GanOptions o, long[] exampleShape)
     {
         if (o.Model == "mlp") return "mlp";
+        if (o.Model == "semisup") return SemiSupervised.SemiSupervisedNetworks.ResolveArch(o, exampleShape);
         bool image = exampleShape.Length == 3;
         if (!image)
             throw new ArgumentException($"the dcgan model needs image data, but '{o.Data}' has examples of shape [{string.Join(",", exampleShape)}]: use 'train mlp' for 2-D data");

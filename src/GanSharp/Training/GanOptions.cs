@@ -141,6 +141,12 @@ public sealed class GanOptions
     /// <summary>Size of the fixed noise batch drawn for sample grids.</summary>
     public int SampleCount { get; set; } = 64;
 
+    /// <summary>Semi-supervised family: labelled training examples n (balanced, n/10 per class).</summary>
+    public int Labels { get; set; } = 100;
+
+    /// <summary>Semi-supervised family: kplus1 (Salimans et al. 2016) or dcgan-features (unsupervised GAN, linear probe).</summary>
+    public string SemisupMode { get; set; } = "kplus1";
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower,
@@ -190,11 +196,14 @@ public sealed class GanOptions
         foreach (var b in new[] { BetasG, BetasD })
             if (b.Length != 2 || b.Any(x => x < 0 || x >= 1))
                 throw new ArgumentException("betas must be two numbers in [0, 1)");
+        Positive(Labels, "labels");
+        if (SemisupMode is not ("kplus1" or "dcgan-features"))
+            throw new ArgumentException($"unknown semi-supervised mode '{SemisupMode}': use kplus1 or dcgan-features");
         Models.GanFamilies.Get(Model);
         if (ConditionalD is not ("concat" or "projection"))
             throw new ArgumentException($"unknown conditional discriminator '{ConditionalD}': use concat or projection");
-        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "weakd28" or "mlp"))
-            throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64, weakd28 or mlp");
+        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "weakd28" or "mlp" or "semisup-mlp" or "semisup-conv"))
+            throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64, weakd28, mlp, semisup-mlp or semisup-conv");
     }
 }
 
@@ -229,6 +238,10 @@ public static class OptionLayers
                 """{"loss":"wgan-gp","gp-weight":10,"d-steps":5,"lr-g":1e-4,"lr-d":1e-4,"betas-g":[0.0,0.9],"betas-d":[0.0,0.9]}"""),
             ["ttur"] = ("Two time-scale update rule (Heusel et al. 2017): D learns faster, lr-d 4e-4, lr-g 1e-4",
                 """{"lr-d":4e-4,"lr-g":1e-4}"""),
+            ["semisup-mlp"] = ("Semi-supervised GAN (Salimans et al. 2016) on permutation-invariant MNIST: weight-normed MLP D 784-1000-500-250-250-250-10, feature matching, 100 labels, batch 100, Adam 0.003, 300 epochs, 1 thread",
+                """{"model":"semisup","arch":"semisup-mlp","data":"mnist","labels":100,"batch":100,"threads":1,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
+            ["semisup-conv"] = ("Semi-supervised GAN on MNIST with a convolutional D (dcgan28-like, weight-normed, 10 outputs) and the dcgan28 G, 100 labels, batch 100, Adam 0.003",
+                """{"model":"semisup","arch":"semisup-conv","data":"mnist","labels":100,"batch":100,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
         };
 
     /// <summary>

@@ -30,6 +30,9 @@ public class GanSystem : IDisposable
     /// <summary>The moving average of G's weights, when --ema is on (sampling and evaluation use it).</summary>
     public GeneratorEma? Ema { get; set; }
 
+    /// <summary>Called once by the <see cref="Trainer"/> with its training data (e.g. to choose a labelled subset).</summary>
+    public virtual void Attach(GanSharp.Data.TensorDataset data) { }
+
     /// <summary>n latents from the configured prior.</summary>
     public virtual Tensor SampleLatent(long n, Generator? generator) =>
         NoisePriors.Sample(Options.Prior, n, Options.ZDim, generator);

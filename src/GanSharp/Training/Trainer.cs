@@ -43,6 +43,7 @@ public sealed class Trainer : IDisposable
     {
         System = system;
         Data = data;
+        system.Attach(data);
         var o = system.Options;
         OptG = Optimizers.Create(o.Optimizer, system.G, o.LrG, o.BetasG);
         OptD = Optimizers.Create(o.Optimizer, system.D, o.LrD, o.BetasD);

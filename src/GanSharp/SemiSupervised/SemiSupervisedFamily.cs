@@ -1,0 +1,114 @@
+using GanSharp.Data;
+using GanSharp.Losses;
+using GanSharp.Models;
+using GanSharp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanSharp.SemiSupervised;
+
+/// <summary>
+/// Semi-supervised GAN (Salimans et al. 2016, "Improved Techniques for Training GANs", §5): D is a K-class
+/// classifier whose fake class has logit 0, trained on n labelled examples (L_supervised) and on unlabelled and
+/// generated ones (L_unsupervised); G matches D's intermediate features. With semisup-mode dcgan-features the same
+/// networks train as an unsupervised GAN (L_unsupervised, non-saturating G), for a linear probe on D's features
+/// as in Radford et al. 2015.
+/// </summary>
+public sealed class SemiSupervisedFamily : IGanFamily
+{
+    public string Name => "semisup";
+    public string Description => "semi-supervised GAN: D as a K+1-class classifier, feature matching (Salimans et al. 2016)";
+
+    public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
+    {
+        int k = numClasses > 0 ? numClasses : 10;
+        var (g, d) = SemiSupervisedNetworks.Build(options, exampleShape, k);
+        return new SemiSupervisedSystem(g, d, options, exampleShape);
+    }
+}
+
+/// <summary>The semi-supervised GAN's losses; it draws its own labelled minibatch with the training generator.</summary>
+public sealed class SemiSupervisedSystem : GanSystem
+{
+    /// <summary>Weight of L_unsupervised beside L_supervised, as in the authors' code (loss_lab + 0.5·(…)).</summary>
+    public const double UnsupervisedWeight = 0.5;
+
+    private Tensor? _labelledX, _labelledY;
+
+    public SemiSupervisedSystem(nn.Module<Tensor, Tensor> generator, SemiSupervisedDiscriminator discriminator, GanOptions options, long[] exampleShape)
+        : base(generator, discriminator, options, exampleShape)
+    {
+        Classifier = discriminator;
+    }
+
+    public SemiSupervisedDiscriminator Classifier { get; }
+
+    public bool FeaturesMode => Options.SemisupMode == "dcgan-features";
+
+    /// <summary>Indices (into the training set) of the labelled examples, once attached.</summary>
+    public long[]? LabelledIndices { get; private set; }
+
+    /// <summary>Chooses the n labelled examples (balanced, by seed) and keeps them (and only their labels).</summary>
+    public override void Attach(TensorDataset data)
+    {
+        if (data.Labels is null || data.NumClasses != Classifier.NumClasses)
+            throw new ArgumentException($"the semisup model needs a dataset with {Classifier.NumClasses} labelled classes; '{data.Name}' has {data.NumClasses}");
+        LabelledIndices = LabelledSplit.Balanced(data.Labels, Options.Labels, data.NumClasses, Options.Seed);
+        using var idx = tensor(LabelledIndices);
+        _labelledX?.Dispose();
+        _labelledY?.Dispose();
+        _labelledX = data.Gather(idx).DetachFromDisposeScope();
+        _labelledY = data.GatherLabels(idx)!.DetachFromDisposeScope();
+    }
+
+    /// <summary>A labelled minibatch of <paramref name="n"/> examples drawn with replacement from the labelled set.</summary>
+    public (Tensor X, Tensor Y) LabelledBatch(long n, Generator generator)
+    {
+        if (_labelledX is null) throw new InvalidOperationException("no labelled set: the system was not attached to training data");
+        var idx = randint(0, _labelledX.shape[0], new[] { n }, generator: generator);
+        return (_labelledX.index_select(0, idx), _labelledY!.index_select(0, idx));
+    }
+
+    /// <summary>L_supervised + ½ L_unsupervised (kplus1), or L_unsupervised alone (dcgan-features).</summary>
+    public override LossResult DiscriminatorLoss(Batch batch, Generator generator)
+    {
+        long n = batch.Real.shape[0];
+        Classifier.Noise = generator;
+        Tensor fake;
+        using (no_grad())
+            fake = Generate(SampleLatent(n, generator));
+        var realLogits = Classifier.call(batch.Real); // batch.Labels are never read
+        var fakeLogits = Classifier.call(fake);
+        var loss = SemiSupervisedLoss.Unsupervised(realLogits, fakeLogits);
+        if (!FeaturesMode)
+        {
+            var (x, y) = LabelledBatch(n, generator);
+            loss = SemiSupervisedLoss.Supervised(Classifier.call(x), y) + UnsupervisedWeight * loss;
+        }
+        return new LossResult(loss,
+            sigmoid(SemiSupervisedLoss.RealLogit(realLogits.detach())).mean(),
+            sigmoid(SemiSupervisedLoss.RealLogit(fakeLogits.detach())).mean());
+    }
+
+    /// <summary>Feature matching on D's last hidden layer (kplus1), or the non-saturating loss on log Z (dcgan-features).</summary>
+    public override LossResult GeneratorLoss(Batch batch, Generator generator)
+    {
+        long n = batch.Real.shape[0];
+        Classifier.Noise = generator;
+        var (fakeFeatures, fakeLogits) = Classifier.Forward(Generate(SampleLatent(n, generator)));
+        var dFake = sigmoid(SemiSupervisedLoss.RealLogit(fakeLogits.detach())).mean();
+        if (FeaturesMode)
+            return new LossResult(AdversarialLoss.Generator(SemiSupervisedLoss.RealLogit(fakeLogits), Options.GLoss), DFake: dFake);
+        Tensor realFeatures;
+        using (no_grad())
+            realFeatures = Classifier.Forward(batch.Real).Features;
+        return new LossResult(SemiSupervisedLoss.FeatureMatching(realFeatures, fakeFeatures), DFake: dFake);
+    }
+
+    public override void Dispose()
+    {
+        _labelledX?.Dispose();
+        _labelledY?.Dispose();
+        base.Dispose();
+    }
+}
