@@ -14,9 +14,10 @@ declare -A configs=(
   [unrolled5]="--unrolled 5"
   [smooth+noise]="--real-label 0.9 --instance-noise 0.1"
 )
-for data in ring grid; do
-  for name in vanilla pack2 pack4 minibatch-disc mbstd unrolled5 smooth+noise; do
-    for seed in 1 2 3; do
+# Seed-major order: one seed of every configuration first, so a cut-short study still compares them all.
+for seed in 1 2 3; do
+  for data in ring grid; do
+    for name in vanilla pack4 minibatch-disc unrolled5 smooth+noise mbstd pack2; do
       run="$out/$data-$name-s$seed"
       if [ -f "$run/checkpoints/eval.json" ]; then continue; fi
       if [ -d "$run" ]; then

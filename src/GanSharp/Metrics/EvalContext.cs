@@ -82,7 +82,7 @@ public sealed class EvalContext : IDisposable
                 if (c is not null) conditions.Add(c);
                 chunks.Add(SampleGrids.Sample(System, z, c));
             }
-            t = cat(chunks, 0).MoveToOuterDisposeScope();
+            t = cat(chunks, 0).DetachFromDisposeScope(); // owned by the context: metrics run in their own scopes
             if (conditions.Count > 0) _conditions[n] = cat(conditions, 0).DetachFromDisposeScope(); // owned by the context
         }
         _generated[n] = t;

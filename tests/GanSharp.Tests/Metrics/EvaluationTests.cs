@@ -136,3 +136,18 @@ public class EvaluationTests
         Assert.Contains("metric 'fid' does not apply", e.Message);
     }
 }
+
+public class EvalContextOwnershipTests
+{
+    [Fact]
+    public void GeneratedSamplesOutliveTheScopeOfTheMetricThatDrewThem()
+    {
+        using var data = TestUtil.TinyImages(32);
+        var o = TestUtil.TinyDcgan();
+        using var system = GanSharp.Models.GanFamilies.Create(o, data.ExampleShape, 0);
+        using var ctx = new EvalContext(system, "tiny", data, null, new EvalSettings { CacheDir = null });
+        double first;
+        using (NewDisposeScope()) first = ctx.Generated(8).sum().item<float>();  // as Evaluator.Run's per-metric scope
+        Assert.Equal(first, ctx.Generated(8).sum().item<float>());               // the cached tensor is still alive
+    }
+}

@@ -58,7 +58,7 @@ public class SweepTests
     }
 
     [Theory]
-    [InlineData("""{ "name": "x", "base": { "pack": 4 }, "configs": [ {} ] }""", "unknown option 'pack'")]
+    [InlineData("""{ "name": "x", "base": { "packing": 4 }, "configs": [ {} ] }""", "unknown option 'packing'")]
     [InlineData("""{ "name": "x", "configs": [ { "name": "a", "dsteps": 2 } ] }""", "unknown option 'dsteps'")]
     [InlineData("""{ "name": "x", "grid": { "lr_g": [1] } }""", "unknown option 'lr_g'")]
     [InlineData("""{ "name": "x", "grid": {} }""", "\"grid\" is empty")]
@@ -199,10 +199,10 @@ public class SweepTests
         (code, _, err) = Cli("sweep", Path.Combine(tmp.Path, "missing.json"));
         Assert.Equal((2, $"error: sweep file '{Path.Combine(tmp.Path, "missing.json")}' does not exist"), (code, err.Trim()));
 
-        File.WriteAllText(file, """{ "name": "x", "grid": { "pack": [4] } }""");
+        File.WriteAllText(file, """{ "name": "x", "grid": { "packing": [4] } }""");
         (code, _, err) = Cli("sweep", file);
         Assert.Equal(2, code);
-        Assert.Contains("unknown option 'pack'", err);
+        Assert.Contains("unknown option 'packing'", err);
         Assert.Single(err.Trim().Split('\n'));
     }
 
