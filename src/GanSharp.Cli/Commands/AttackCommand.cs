@@ -213,9 +213,11 @@ public static class AttackCommand
         Console.Error.WriteLine($"{what} of a fresh {(modelName == "softmax" ? "softmax regression" : "domain CNN")} on {train.Name} ({train.Count} images), {o.Epochs} epochs, batch {o.Batch}, seed {o.Seed}");
         void Progress(AdversarialEpoch e) =>
             Console.Error.WriteLine($"  epoch {e.Epoch}/{e.Epochs}: objective {e.Loss:F4}, clean train accuracy {e.TrainAccuracy:P2}, {e.Elapsed.TotalSeconds:F0} s");
+        var clock = Stopwatch.StartNew();
+        void Steps(long s, long total) => Console.Error.WriteLine($"  step {s}/{total}, {clock.Elapsed.TotalSeconds:F0} s");
         nn.Module<Tensor, Tensor> net = modelName == "softmax"
             ? AdversarialTraining.Train(() => new SoftmaxRegression(), (mm, b) => mm.call(b), x, train.Labels!, o, progress: Progress)
-            : AdversarialTraining.Train(() => new DomainCnn(), (mm, b) => mm.call(b.mul(2.0).sub(1.0)), x, train.Labels!, o with { Lr = 2e-3 }, progress: Progress);
+            : AdversarialTraining.Train(() => new DomainCnn(), (mm, b) => mm.call(b.mul(2.0).sub(1.0)), x, train.Labels!, o with { Lr = 2e-3 }, progress: Progress, steps: Steps);
         Func<Tensor, Tensor> f = net is DomainCnn c ? AttackModels.OnUnitPixels(c) : net.call;
         long errors = 0;
         for (long i = 0; i < testX.shape[0]; i += 1000)

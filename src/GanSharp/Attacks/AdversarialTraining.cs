@@ -37,10 +37,10 @@ public static class AdversarialTraining
     /// Creates a model with <paramref name="create"/> (after seeding torch with the options' seed), optionally loads a
     /// copy of <paramref name="initFrom"/>'s state into it, and trains it on <paramref name="images01"/> (N×…, [0, 1])
     /// and <paramref name="labels"/>. <paramref name="forward"/> maps the model and [0, 1] images to logits.
-    /// Returns the trained model in eval mode.
+    /// Returns the trained model in eval mode. <paramref name="steps"/> is called every 100 steps with (step, total steps).
     /// </summary>
     public static T Train<T>(Func<T> create, Func<T, Tensor, Tensor> forward, Tensor images01, Tensor labels, AdversarialTrainOptions o,
-        T? initFrom = null, Action<AdversarialEpoch>? progress = null) where T : nn.Module
+        T? initFrom = null, Action<AdversarialEpoch>? progress = null, Action<long, long>? steps = null) where T : nn.Module
     {
         if (o.Epochs < 1 || o.Batch < 1) throw new ArgumentException("epochs and batch must be positive");
         if (o.Alpha is < 0 or > 1) throw new ArgumentException($"α must be in [0, 1] (got {o.Alpha})");
@@ -89,6 +89,7 @@ public static class AdversarialTraining
                 lossSum += loss.item<float>();
                 correct += logits.argmax(1).eq(y).sum().item<long>();
                 seen += y.shape[0];
+                if ((step + 1) % 100 == 0) steps?.Invoke(step + 1, total);
             }
             progress?.Invoke(new AdversarialEpoch(epoch, o.Epochs, lossSum / stepsPerEpoch, (double)correct / seen, clock.Elapsed));
         }
