@@ -7,6 +7,25 @@ namespace GanSharp.Tests;
 /// <summary>Small data and options for fast training tests.</summary>
 public static class TestUtil
 {
+    /// <summary>Runs `gansharp` in process and returns its exit code, stdout and stderr.</summary>
+    public static (int Code, string Out, string Err) RunCli(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var (o, e) = (Console.Out, Console.Error);
+        Console.SetOut(stdout);
+        Console.SetError(stderr);
+        try
+        {
+            return (GanSharp.Cli.Program.Main(args), stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(o);
+            Console.SetError(e);
+        }
+    }
+
     /// <summary>A temp directory removed on dispose.</summary>
     public sealed class TempDir : IDisposable
     {

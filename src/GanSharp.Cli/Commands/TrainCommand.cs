@@ -159,7 +159,7 @@ public sealed class TrainCommand
                 throw new ArgumentException($"run '{resume}' trains model '{saved.Model}', not '{model}'");
             if (flags["data-dir"] is { } dd) saved.DataDir = dd.GetValue<string>();
             data = OpenData(saved);
-            run = TrainingRun.Resume(resume, data, flags["steps"]?.GetValue<int>(), Means(saved), Log);
+            run = TrainingRun.Resume(resume, data, flags["steps"]?.GetValue<int>(), Log);
             Console.WriteLine($"resuming {run.Directory.Root} at step {run.Trainer.Step} of {run.Trainer.Options.Steps}");
         }
         else
@@ -191,7 +191,7 @@ public sealed class TrainCommand
                 throw new ArgumentException($"run directory '{Path.Combine(outDir, name)}' already exists: pass --resume {Path.Combine(outDir, name)} to continue it, or choose another --name");
             data = OpenData(options);
             if (model == "cgan") Models.ConditionalGanFamily.RequireLabels(options.Data, data.NumClasses);
-            run = TrainingRun.Create(options, data, outDir, name, Means(options), Log);
+            run = TrainingRun.Create(options, data, outDir, name, Log);
             Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({Models.GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s)");
         }
 
@@ -227,22 +227,10 @@ public sealed class TrainCommand
         }
     }
 
-    private static TensorDataset OpenData(GanOptions o) => Datasets.Open(o.Data, new DatasetOpenOptions
-    {
-        DataDir = o.DataDir,
-        Size = o.Size,
-        Channels = o.Channels,
-        Seed = o.Seed,
-    }, Log);
+    private static TensorDataset OpenData(GanOptions o) => TrainingRun.OpenData(o, Log);
 
     private static void Log(string message) => Console.Error.WriteLine(message);
 
-    private static (float[] X, float[] Y)? Means(GanOptions o)
-    {
-        if (o.Data is not ("ring" or "grid")) return null;
-        using var m = GaussianMixture2D.Means(o.Data);
-        return (m.select(1, 0).data<float>().ToArray(), m.select(1, 1).data<float>().ToArray());
-    }
 
     private static string SafeName(string data)
     {

@@ -103,19 +103,18 @@ public static class SweepJobs
         CheckMatches(sweepDir, job);
 
         var o = job.Options;
-        using var data = Datasets.Open(o.Data, new DatasetOpenOptions { DataDir = o.DataDir, Size = o.Size, Channels = o.Channels, Seed = o.Seed }, log);
-        var means = Means(o);
+        using var data = TrainingRun.OpenData(o, log);
         TrainingRun run;
         if (File.Exists(Path.Combine(dir, "options.json")))
         {
             int savedSteps = RunDirectory.Open(dir).ReadOptions().Steps;
-            run = TrainingRun.Resume(dir, data, o.Steps > savedSteps ? o.Steps : null, means, log);
+            run = TrainingRun.Resume(dir, data, o.Steps > savedSteps ? o.Steps : null, log);
             log?.Invoke($"resuming {dir} at step {run.Trainer.Step} of {run.Trainer.Options.Steps}");
         }
         else
         {
             RemoveEmptyLeftovers(dir);
-            run = TrainingRun.Create(o, data, sweepDir, job.Name, means, log);
+            run = TrainingRun.Create(o, data, sweepDir, job.Name, log);
             log?.Invoke($"run {dir}: {o.Model} on {o.Data}, {o.Steps} steps of batch {o.Batch}, seed {o.Seed}, {run.Threads} thread(s)");
         }
 
@@ -178,12 +177,6 @@ public static class SweepJobs
         }
     }
 
-    private static (float[] X, float[] Y)? Means(GanOptions o)
-    {
-        if (o.Data is not ("ring" or "grid")) return null;
-        using var m = GaussianMixture2D.Means(o.Data);
-        return (m.select(1, 0).data<float>().ToArray(), m.select(1, 1).data<float>().ToArray());
-    }
 
     private sealed class ProgressObserver(Action<int, int> report) : ITrainingObserver
     {

@@ -13,14 +13,14 @@ public sealed class TrainingRun : IDisposable
 {
     private readonly SampleGrids _grids;
 
-    private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, (float[] X, float[] Y)? trueMeans, Action<string>? log)
+    private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, Action<string>? log)
     {
         Directory = dir;
         Threads = GanModels.DefaultThreads(options);
         set_num_threads(Threads);
         System = GanFamilies.Create(options, data.ExampleShape, data.NumClasses);
         Trainer = new Trainer(System, data);
-        _grids = new SampleGrids(dir, System, trueMeans);
+        _grids = new SampleGrids(dir, System, TrueMeans(options));
         Checkpoints = new Checkpointer(dir);
         Trainer.Observers.Add(new MetricsLog(dir.MetricsPath));
         Trainer.Observers.Add(_grids);
@@ -43,14 +43,13 @@ public sealed class TrainingRun : IDisposable
     public int Threads { get; }
 
     /// <summary>Starts a new run in DIR/NAME (refused if it exists).</summary>
-    public static TrainingRun Create(GanOptions options, TensorDataset data, string dir, string name,
-        (float[] X, float[] Y)? trueMeans = null, Action<string>? log = null)
+    public static TrainingRun Create(GanOptions options, TensorDataset data, string dir, string name, Action<string>? log = null)
     {
         options.Validate();
         if (options.EvalEvery > 0) MetricRegistry.Parse(options.Metrics);
         GanModels.ResolveArch(options, data.ExampleShape); // fail before creating anything
         var run = RunDirectory.Create(dir, name);
-        var tr = new TrainingRun(run, options, data, trueMeans, log);
+        var tr = new TrainingRun(run, options, data, log);
         run.WriteOptions(options, tr.Threads);
         return tr;
     }
@@ -59,7 +58,7 @@ public sealed class TrainingRun : IDisposable
     /// Reopens a run directory with its own options (only <paramref name="steps"/> may be raised) and restores the
     /// latest checkpoint; metrics logged after that checkpoint are dropped.
     /// </summary>
-    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, (float[] X, float[] Y)? trueMeans = null, Action<string>? log = null)
+    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, Action<string>? log = null)
     {
         var run = RunDirectory.Open(runRoot);
         var options = run.ReadOptions();
@@ -69,7 +68,7 @@ public sealed class TrainingRun : IDisposable
                 throw new ArgumentException($"--steps {s} is below the run's {options.Steps}: steps can only be raised on resume");
             options.Steps = s;
         }
-        var tr = new TrainingRun(run, options, data, trueMeans, log);
+        var tr = new TrainingRun(run, options, data, log);
         string? latest = run.LatestCheckpoint();
         if (latest is not null)
         {
@@ -86,6 +85,23 @@ public sealed class TrainingRun : IDisposable
         run.TruncateMetrics(tr.Trainer.Step);
         run.WriteOptions(options, tr.Threads);
         return tr;
+    }
+
+    /// <summary>The dataset the options name (MNIST-style, 2-D mixture, or an image folder).</summary>
+    public static TensorDataset OpenData(GanOptions o, Action<string>? log = null) => Datasets.Open(o.Data, new DatasetOpenOptions
+    {
+        DataDir = o.DataDir,
+        Size = o.Size,
+        Channels = o.Channels,
+        Seed = o.Seed,
+    }, log);
+
+    /// <summary>The true mode centres drawn under 2-D samples (ring, grid), or null.</summary>
+    public static (float[] X, float[] Y)? TrueMeans(GanOptions o)
+    {
+        if (o.Data is not ("ring" or "grid")) return null;
+        using var m = GaussianMixture2D.Means(o.Data);
+        return (m.select(1, 0).data<float>().ToArray(), m.select(1, 1).data<float>().ToArray());
     }
 
     /// <summary>Trains to the configured step count; true when complete, false when cancelled.</summary>

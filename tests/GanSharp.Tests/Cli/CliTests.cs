@@ -5,24 +5,7 @@ namespace GanSharp.Tests.Cli;
 
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (o, e) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            int code = GanSharp.Cli.Program.Main(args);
-            return (code, stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => TestUtil.RunCli(args);
 
     [Fact]
     public void TinyRunOnGeneratedImagesThenSampleAndResume()

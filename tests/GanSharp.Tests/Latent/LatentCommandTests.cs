@@ -32,24 +32,7 @@ public sealed class TinyRunFixture : IDisposable
 
 public class LatentCommandTests(TinyRunFixture run) : IClassFixture<TinyRunFixture>
 {
-    internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (o, e) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            int code = GanSharp.Cli.Program.Main(args);
-            return (code, stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    internal static (int Code, string Out, string Err) Run(params string[] args) => TestUtil.RunCli(args);
 
     private string Out(string name) => Path.Combine(run.Dir.Path, name);
 

@@ -198,21 +198,5 @@ public class ConditionalTests
         Assert.Equal(((2 * 30 + 2) * 2, (10 * 30 + 2) * 2), (w, h)); // 10 classes × 2 samples
     }
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (o, e) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (GanSharp.Cli.Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => TestUtil.RunCli(args);
 }

@@ -206,21 +206,5 @@ public class SweepTests
         Assert.Single(err.Trim().Split('\n'));
     }
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var (o, e) = (Console.Out, Console.Error);
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (GanSharp.Cli.Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(o);
-            Console.SetError(e);
-        }
-    }
+    private static (int Code, string Out, string Err) Cli(params string[] args) => TestUtil.RunCli(args);
 }
