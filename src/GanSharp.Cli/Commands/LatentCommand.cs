@@ -104,7 +104,12 @@ public static class LatentCommand
             var norms = path.norm(1).reshape(pairs.shape[0], n).mean(new long[] { 0 }).to_type(ScalarType.Float64).data<double>().ToArray();
             Console.WriteLine($"{k.ToString().ToLowerInvariant()} interpolation, {pairs.shape[0]} rows x {n} steps, {system.Options.Model} step {sampler.Step} ({system.Options.Prior.ToString().ToLowerInvariant()} prior)");
             Console.WriteLine($"mean |z| per column: {Join(norms, "F2")}");
-            Console.WriteLine($"wrote {outPath} (no animated GIF: no GIF writer among the project's packages)");
+            string gifPath = Path.ChangeExtension(outPath, ".gif");
+            var perStep = images.reshape(pairs.shape[0], n, images.shape[1], images.shape[2], images.shape[3]).transpose(0, 1); // steps × rows × C×H×W
+            var frames = stack(Enumerable.Range(0, n).Select(j => ImageGrid.Make(perStep[j], padding: 2)).ToArray());
+            if (frames.shape[2] <= 64) frames = frames.repeat_interleave(2, 2).repeat_interleave(2, 3); // small digits at 2×
+            GifWriter.Save(frames, gifPath, delayCs: 12);
+            Console.WriteLine($"wrote {outPath} and the animation {gifPath} (one frame per step, every row at once)");
             return 0;
         });
         return cmd;
