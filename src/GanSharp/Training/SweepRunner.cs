@@ -37,6 +37,7 @@ public sealed class SweepRunner(SweepSpec spec, string outDir)
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, (int First, int Step, int Steps)> _steps = new(StringComparer.Ordinal);
+    private long _stepsOfEndedJobs;
 
     public SweepSpec Spec { get; } = spec;
     public string SweepDir { get; } = Path.GetFullPath(Path.Combine(outDir, spec.Name));
@@ -95,7 +96,10 @@ public sealed class SweepRunner(SweepSpec spec, string outDir)
                 var (job, _) = running[task];
                 running.Remove(task);
                 var outcome = await task.ConfigureAwait(false);
-                lock (_lock) _steps.Remove(job.Name);
+                lock (_lock)
+                {
+                    if (_steps.Remove(job.Name, out var s) && s.First >= 0) _stepsOfEndedJobs += s.Step - s.First;
+                }
                 switch (outcome.Exit)
                 {
                     case SweepJobExit.Finished:
@@ -169,7 +173,8 @@ public sealed class SweepRunner(SweepSpec spec, string outDir)
     {
         lock (_lock)
         {
-            long progressed = _steps.Values.Sum(s => (long)Math.Max(0, s.Step - Math.Max(0, s.First)));
+            // Steps trained in this session (also by jobs that ended) against the steps still to train.
+            long progressed = _stepsOfEndedJobs + _steps.Values.Where(s => s.First >= 0).Sum(s => (long)(s.Step - s.First));
             long remaining = _steps.Values.Sum(s => (long)Math.Max(0, s.Steps - s.Step));
             TimeSpan? eta = progressed > 0 ? TimeSpan.FromSeconds(elapsed.TotalSeconds * remaining / progressed) : null;
             var runningJobs = _steps.Where(kv => kv.Value.First >= 0).Select(kv => (kv.Key, kv.Value.Step, kv.Value.Steps)).ToList();
