@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Weak-D Stacked MNIST comparison (docs/stability.md): the Unrolled-GAN setting (preset stacked-mnist-weak-d,
+# D = ¼ G), each fix alone. Usage: bench/stability-stacked.sh OUT_DIR [STEPS] [SEEDS]   (resumable)
+set -euo pipefail
+out=${1:?usage: bench/stability-stacked.sh OUT_DIR [STEPS] [SEEDS]}
+steps=${2:-25000}
+seeds=${3:-"1 2 3"}
+cli=${GANSHARP_CLI:-"dotnet run --project $(dirname "$0")/../src/GanSharp.Cli -c Release --"}
+declare -A configs=(
+  [vanilla]=""
+  [pack2]="--pack 2"
+  [pack4]="--pack 4"
+  [minibatch-disc]="--minibatch-disc 50"
+  [unrolled5]="--unrolled 5 --unrolled-first-order"
+)
+for seed in $seeds; do
+  for name in vanilla pack4 minibatch-disc unrolled5 pack2; do
+    run="$out/stacked-$name-s$seed"
+    if [ -f "$run/checkpoints/eval.json" ]; then continue; fi
+    if [ -d "$run" ]; then
+      $cli train dcgan --resume "$run" >/dev/null
+    else
+      $cli train dcgan --preset stacked-mnist-weak-d --steps $steps --seed $seed --threads 1 ${configs[$name]} \
+        --sample-every $steps --checkpoint-every 1000 --out "$out" --name "stacked-$name-s$seed" >/dev/null
+    fi
+    $cli eval --checkpoint "$run" --metrics modes >/dev/null
+  done
+done
+for f in "$out"/stacked-*/checkpoints/eval.json; do
+  python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['metrics']['modes']; print(sys.argv[1].split('/')[-3], m['modes'], round(m['kl'],3))" "$f"
+done
