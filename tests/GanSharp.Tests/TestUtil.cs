@@ -55,6 +55,45 @@ public static class TestUtil
         Depth = 2, Threads = 1, LogEvery = 5, SampleEvery = 1000, CheckpointEvery = 1000, SampleCount = 50, Seed = 7,
     };
 
+    /// <summary>
+    /// Trains one run straight through and another stopped after <paramref name="stopAt"/> steps (Ctrl+C path:
+    /// checkpoint on the way out) then resumed, and asserts equal metrics.jsonl (but for seconds) and bit-identical
+    /// final checkpoints. Returns the checkpoint's tensor names.
+    /// </summary>
+    public static IReadOnlyList<string> AssertResumeEqualsUninterrupted(Func<GanOptions> options, TensorDataset data, int stopAt, string label = "")
+    {
+        using var tmp = new TempDir();
+        using (var full = TrainingRun.Create(options(), data, tmp.Path, "full")) Xunit.Assert.True(full.Run(), label);
+        using (var part = TrainingRun.Create(options(), data, tmp.Path, "part"))
+        {
+            using var cts = new CancellationTokenSource();
+            part.Trainer.Observers.Add(new CancelAt(stopAt, cts));
+            Xunit.Assert.False(part.Run(cts.Token), label);
+        }
+        using (var resumed = TrainingRun.Resume(Path.Combine(tmp.Path, "part"), data))
+        {
+            Xunit.Assert.Equal(stopAt, resumed.Trainer.Step);
+            Xunit.Assert.True(resumed.Run(), label);
+        }
+        string Metrics(string name) => string.Join("\n", File.ReadAllLines(Path.Combine(tmp.Path, name, "metrics.jsonl"))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, "\"seconds\":[^,}]+", "")));
+        Xunit.Assert.Equal(Metrics("full"), Metrics("part"));
+        var (_, a) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "full")));
+        var (_, b) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "part")));
+        Xunit.Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var k in a.Keys) Xunit.Assert.True(a[k].equal(b[k]).all().item<bool>(), $"{label}: {k} differs after resume");
+        Xunit.Assert.All(a.Values.Where(t => t.is_floating_point()), t => Xunit.Assert.True(t.isfinite().all().item<bool>(), label));
+        var names = a.Keys.ToList();
+        foreach (var t in a.Values.Concat(b.Values)) t.Dispose();
+        return names;
+    }
+
+    /// <summary>Cancels a run's token after the given step.</summary>
+    public sealed class CancelAt(int step, CancellationTokenSource cts) : ITrainingObserver
+    {
+        public void OnStep(Trainer trainer, StepStats stats) { if (stats.Step == step) cts.Cancel(); }
+    }
+
     /// <summary>Trains a fresh system in memory and returns every step's (loss_d, loss_g).</summary>
     public static List<(double D, double G)> Losses(GanOptions o, TensorDataset data, int steps)
     {

@@ -171,26 +171,8 @@ public class SemiSupervisedTrainingTests
     [InlineData("semisup-mlp", "dcgan-features")]
     public void ResumedRunEqualsUninterruptedRunBitForBit(string arch, string mode)
     {
-        using var tmp = new TestUtil.TempDir();
         using var data = Data();
-        using (var full = TrainingRun.Create(Tiny(arch, mode), data, tmp.Path, "full")) Assert.True(full.Run());
-        using (var part = TrainingRun.Create(Tiny(arch, mode), data, tmp.Path, "part"))
-        {
-            for (int i = 0; i < 3; i++) part.Trainer.TrainStep();
-            part.Directory.SaveCheckpoint(part.Trainer, 3);
-        }
-        using (var resumed = TrainingRun.Resume(Path.Combine(tmp.Path, "part"), data))
-        {
-            Assert.Equal(3, resumed.Trainer.Step);
-            Assert.True(resumed.Run());
-        }
-        string Metrics(string name) => string.Join("\n", File.ReadAllLines(Path.Combine(tmp.Path, name, "metrics.jsonl"))
-            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, "\"seconds\":[^,}]+", "")));
-        Assert.Equal(Metrics("full"), Metrics("part"));
-        var (_, a) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "full")));
-        var (_, b) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "part")));
-        Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var k in a.Keys) Assert.True(a[k].equal(b[k]).all().item<bool>(), $"{k} differs");
+        TestUtil.AssertResumeEqualsUninterrupted(() => Tiny(arch, mode), data, stopAt: 3, $"{arch}/{mode}");
     }
 
     [Fact]

@@ -165,32 +165,14 @@ public class OptionTests
     [MemberData(nameof(Combinations))]
     public void EveryOptionSurvivesCheckpointAndResumeBitForBit(string name, Action<GanOptions> configure)
     {
-        using var tmp = new TestUtil.TempDir();
         using var data = TestUtil.TinyImages(count: 48);
-        GanOptions Make()
+        TestUtil.AssertResumeEqualsUninterrupted(() =>
         {
             var o = TestUtil.TinyDcgan(steps: 6);
             o.LogEvery = 1;
             configure(o);
             return o;
-        }
-        using (var full = TrainingRun.Create(Make(), data, tmp.Path, "full")) Assert.True(full.Run(), name);
-        using (var part = TrainingRun.Create(Make(), data, tmp.Path, "part"))
-        {
-            using var cts = new CancellationTokenSource();
-            part.Trainer.Observers.Add(new CancelAt(2, cts));
-            Assert.False(part.Run(cts.Token));
-        }
-        using (var resumed = TrainingRun.Resume(Path.Combine(tmp.Path, "part"), data)) Assert.True(resumed.Run());
-        var (_, a) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "full")));
-        var (_, b) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "part")));
-        Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var k in a.Keys) Assert.True(a[k].equal(b[k]).all().item<bool>(), $"{name}: {k} differs after resume");
-        Assert.All(a.Values.Where(t => t.is_floating_point()), t => Assert.True(t.isfinite().all().item<bool>(), name));
+        }, data, stopAt: 2, name);
     }
 
-    private sealed class CancelAt(int step, CancellationTokenSource cts) : ITrainingObserver
-    {
-        public void OnStep(Trainer trainer, StepStats stats) { if (stats.Step == step) cts.Cancel(); }
-    }
 }

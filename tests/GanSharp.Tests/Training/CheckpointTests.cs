@@ -45,39 +45,14 @@ public class CheckpointTests
     [Fact]
     public void ResumedRunEqualsUninterruptedRunBitForBit()
     {
-        using var tmp = new TestUtil.TempDir();
         using var data = TestUtil.TinyImages(count: 40); // 2 batches an epoch: resume crosses epochs
-        var o = TestUtil.TinyDcgan(steps: 8);
-        o.DSteps = 2;
-        o.LogEvery = 1;
-        using (var full = TrainingRun.Create(o, data, tmp.Path, "full")) full.Run();
-
-        var o2 = TestUtil.TinyDcgan(steps: 8);
-        o2.DSteps = 2;
-        o2.LogEvery = 1;
-        using (var part = TrainingRun.Create(o2, data, tmp.Path, "part"))
+        TestUtil.AssertResumeEqualsUninterrupted(() =>
         {
-            using var cts = new CancellationTokenSource();
-            part.Trainer.Observers.Add(new CancelAt(3, cts));
-            Assert.False(part.Run(cts.Token)); // stopped after step 3, checkpoint written on the way out
-        }
-        using (var resumed = TrainingRun.Resume(Path.Combine(tmp.Path, "part"), data))
-        {
-            Assert.Equal(3, resumed.Trainer.Step);
-            Assert.True(resumed.Run());
-        }
-        string Metrics(string name) => string.Join("\n", File.ReadAllLines(Path.Combine(tmp.Path, name, "metrics.jsonl"))
-            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, "\"seconds\":[^,}]+", "")));
-        Assert.Equal(Metrics("full"), Metrics("part"));
-        var (_, a) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "full")));
-        var (_, b) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "part")));
-        Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var k in a.Keys) Assert.True(a[k].equal(b[k]).all().item<bool>(), $"{k} differs");
-    }
-
-    private sealed class CancelAt(int step, CancellationTokenSource cts) : ITrainingObserver
-    {
-        public void OnStep(Trainer trainer, StepStats stats) { if (stats.Step == step) cts.Cancel(); }
+            var o = TestUtil.TinyDcgan(steps: 8);
+            o.DSteps = 2;
+            o.LogEvery = 1;
+            return o;
+        }, data, stopAt: 3);
     }
 
     [Fact]
