@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Weak-D Stacked MNIST comparison (docs/stability.md): the Unrolled-GAN setting (preset stacked-mnist-weak-d,
-# D = ¼ G), each fix alone. Usage: bench/stability-stacked.sh OUT_DIR [STEPS] [SEEDS]   (resumable)
+# D = ¼ G), each fix alone. Usage: bench/stability-stacked.sh OUT_DIR [STEPS] [SEEDS] [CONFIGS]   (resumable)
 set -euo pipefail
 out=${1:?usage: bench/stability-stacked.sh OUT_DIR [STEPS] [SEEDS]}
 steps=${2:-25000}
 seeds=${3:-"1 2 3"}
+names=${4:-"vanilla pack4 minibatch-disc unrolled5 pack2 best"}
 cli=${GANSHARP_CLI:-"dotnet run --project $(dirname "$0")/../src/GanSharp.Cli -c Release --"}
 declare -A configs=(
   [vanilla]=""
@@ -14,7 +15,7 @@ declare -A configs=(
   [unrolled5]="--unrolled 5 --unrolled-first-order"
 )
 for seed in $seeds; do
-  for name in vanilla pack4 minibatch-disc unrolled5 pack2; do
+  for name in $names; do
     run="$out/stacked-$name-s$seed"
     if [ -f "$run/checkpoints/eval.json" ]; then continue; fi
     if [ -d "$run" ]; then
