@@ -122,6 +122,26 @@ public sealed class GanOptions
     /// <summary>Torch intra-op threads; 0 picks (1 for tiny models, all cores otherwise).</summary>
     public int Threads { get; set; }
 
+    // ---- speed knobs (docs/performance.md). null = auto: the engine's measured default for the model family.
+
+    /// <summary>Convolutional networks (and their inputs) in channels-last memory layout; equal to the stock path within float rounding. Auto: on for convolutional models.</summary>
+    public bool? ChannelsLast { get; set; }
+
+    /// <summary>D's parameters excluded from autograd during the G step; bit-identical. Auto: on.</summary>
+    public bool? FreezeD { get; set; }
+
+    /// <summary>Adam over one flat buffer per network (parameters and gradients are views into it); bit-identical. Auto: on for MLP models.</summary>
+    public bool? FusedAdam { get; set; }
+
+    /// <summary>The next real batch gathered on a background thread into reused buffers; the same batches in the same order. Auto: on.</summary>
+    public bool? Prefetch { get; set; }
+
+    /// <summary>Sampling folds BatchNorm into the preceding convolution/linear layer (equal to unfolded within 1e-5). Auto: on.</summary>
+    public bool? FoldBatchNorm { get; set; }
+
+    /// <summary>Opt-in, CHANGES RESULTS: one D(G(z)) forward serves both D's and G's loss (G is updated against D before D's update).</summary>
+    public bool ReuseDFake { get; set; }
+
     public int LogEvery { get; set; } = 10;
     public int SampleEvery { get; set; } = 250;
     public int CheckpointEvery { get; set; } = 500;
