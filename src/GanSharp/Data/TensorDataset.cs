@@ -41,6 +41,17 @@ public sealed class TensorDataset : IDisposable
         return IsImage ? x.to_type(ScalarType.Float32).div_(127.5).sub_(1.0) : x;
     }
 
+    /// <summary>
+    /// <see cref="Gather"/> into an existing float32 buffer (any layout): the same values by the same operations,
+    /// without allocating the float batch.
+    /// </summary>
+    public void GatherInto(Tensor indices, Tensor buffer)
+    {
+        using var x = Data.index_select(0, indices);
+        buffer.copy_(x);
+        if (IsImage) buffer.div_(127.5).sub_(1.0);
+    }
+
     /// <summary>The labels at <paramref name="indices"/>, or null when the dataset has none.</summary>
     public Tensor? GatherLabels(Tensor indices) => Labels?.index_select(0, indices);
 

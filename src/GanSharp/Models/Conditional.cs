@@ -109,7 +109,7 @@ public sealed class ConditionalGanSystem : GanSystem, IClassConditional
     {
         if (condition is null) throw new ArgumentException("the conditional generator needs class labels");
         using var onehot = OneHot(condition);
-        return G.call(cat(new[] { z, onehot }, 1));
+        return CallG(cat(new[] { z, onehot }, 1));
     }
 
     /// <summary>D's logits for images x with labels y.</summary>

@@ -6,12 +6,26 @@ namespace GanSharp.Training;
 /// <summary>One minibatch of real data, with its condition (class labels) when the dataset has one.</summary>
 public sealed record Batch(Tensor Real, Tensor? Labels);
 
+/// <summary>Where the training loop takes its real minibatches from.</summary>
+public interface IBatchSource : IDisposable
+{
+    /// <summary>The next minibatch; valid until <see cref="Release"/>.</summary>
+    Batch Next();
+
+    /// <summary>The position after the last batch handed out (saved in checkpoints).</summary>
+    long Epoch { get; }
+    long Cursor { get; }
+
+    /// <summary>The training step is done with every batch handed out so far (their buffers may be reused).</summary>
+    void Release() { }
+}
+
 /// <summary>
 /// Minibatches in an order that is a function of (seed, epoch) alone: each epoch is a fresh permutation drawn
 /// from a generator seeded by both; the last incomplete batch of an epoch is dropped. The position
 /// (<see cref="Epoch"/>, <see cref="Cursor"/>) is saved in checkpoints so a resumed run sees the same batches.
 /// </summary>
-public sealed class ShuffledBatches : IDisposable
+public sealed class ShuffledBatches : IBatchSource
 {
     private readonly TensorDataset _data;
     private readonly int _batch;
@@ -19,8 +33,9 @@ public sealed class ShuffledBatches : IDisposable
     private Tensor? _perm;
     private long _permEpoch = -1;
 
-    public ShuffledBatches(TensorDataset data, int batch, long seed, long epoch = 0, long cursor = 0)
+    public ShuffledBatches(TensorDataset data, int batch, long seed, long epoch = 0, long cursor = 0, bool channelsLast = false)
     {
+        ChannelsLastImages = channelsLast;
         if (data.Count < batch)
             throw new ArgumentException($"the dataset has {data.Count} examples, fewer than one batch of {batch}");
         _data = data;
@@ -33,7 +48,20 @@ public sealed class ShuffledBatches : IDisposable
     public long Epoch { get; private set; }
     public long Cursor { get; private set; }
 
+    /// <summary>Image batches come out in channels-last layout (the same values).</summary>
+    public bool ChannelsLastImages { get; }
+
+    public TensorDataset Data => _data;
+
     public Batch Next()
+    {
+        using var idx = NextIndices();
+        var real = _data.Gather(idx);
+        return new Batch(ChannelsLastImages ? Performance.ChannelsLast.Of(real) : real, _data.GatherLabels(idx));
+    }
+
+    /// <summary>The dataset indices of the next batch (advances the position).</summary>
+    public Tensor NextIndices()
     {
         if (Cursor + _batch > _data.Count)
         {
@@ -47,9 +75,9 @@ public sealed class ShuffledBatches : IDisposable
             _perm = randperm(_data.Count, generator: g).DetachFromDisposeScope();
             _permEpoch = Epoch;
         }
-        using var idx = _perm!.narrow(0, Cursor, _batch);
+        var idx = _perm!.narrow(0, Cursor, _batch);
         Cursor += _batch;
-        return new Batch(_data.Gather(idx), _data.GatherLabels(idx));
+        return idx;
     }
 
     /// <summary>A 63-bit seed mixed from (seed, epoch) with SplitMix64.</summary>

@@ -50,8 +50,18 @@ public class GanSystem : IDisposable
     public virtual Tensor Generate(Tensor z, Tensor? condition = null)
     {
         RefreshVirtualBatchNorm();
-        return G.call(z);
+        return CallG(z);
     }
+
+    /// <summary>The speed knobs with "auto" resolved for these networks (docs/performance.md).</summary>
+    public Performance.SpeedKnobs Knobs => _knobs ??= Performance.SpeedKnobs.Resolve(Options, G, D);
+    private Performance.SpeedKnobs? _knobs;
+
+    /// <summary>G's inference path while sampling (BatchNorm folded; set by <see cref="SampleGrids.Sample"/>), or null.</summary>
+    internal nn.Module<Tensor, Tensor>? InferenceG { get; set; }
+
+    /// <summary>G on its input: the folded inference path in eval mode when one is set, G itself otherwise.</summary>
+    protected Tensor CallG(Tensor input) => !G.training && InferenceG is { } folded ? folded.call(input) : G.call(input);
 
     private Tensor? _vbnReference;
 
@@ -141,6 +151,28 @@ public class GanSystem : IDisposable
         }
         var fakeOut = D.call(DInput(fake, generator));
         return new LossResult(GanLosses.Generator(Options.Loss, fakeOut, Options.GLoss), DFake: MeanOutput(fakeOut));
+    }
+
+    /// <summary>
+    /// Both losses from one G(z) and one D(G(z)) forward (the opt-in reuse-d-fake knob): D's loss as in
+    /// <see cref="DiscriminatorLoss"/> (penalties on the detached samples) and G's configured loss on the same D
+    /// outputs. The caller keeps the gradients apart.
+    /// </summary>
+    public virtual (LossResult D, LossResult G) JointLosses(Batch batch, Generator generator)
+    {
+        long n = batch.Real.shape[0];
+        var fake = Generate(SampleLatent(n, generator), batch.Labels);
+        var realIn = DInput(batch.Real, generator);
+        var fakeIn = DInput(fake, generator);
+        var realOut = D.call(realIn);
+        var fakeOut = D.call(fakeIn);
+        var loss = GanLosses.Discriminator(Options.Loss, realOut, fakeOut, Options.RealLabel);
+        if (Options.Loss == LossKind.WganGp)
+            loss = loss + Options.GpWeight * Penalties.GradientPenalty(x => D.call(x), realIn, fakeIn.detach(), generator);
+        if (Options.R1 > 0)
+            loss = loss + Options.R1 / 2 * Penalties.R1(x => D.call(x), realIn);
+        var lossG = GanLosses.Generator(Options.Loss, fakeOut, Options.GLoss);
+        return (new LossResult(loss, MeanOutput(realOut), MeanOutput(fakeOut)), new LossResult(lossG, DFake: MeanOutput(fakeOut)));
     }
 
     /// <summary>Mean D(x) as a probability for the gan loss, the mean raw output (critic value) otherwise.</summary>

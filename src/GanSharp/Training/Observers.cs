@@ -93,7 +93,10 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         return path;
     }
 
-    /// <summary>G(z) in eval mode without gradients; G's training mode is restored.</summary>
+    /// <summary>
+    /// G(z) in eval mode under inference_mode, through G's BatchNorm-folded inference path unless the
+    /// fold-batch-norm knob is off; G's training mode is restored.
+    /// </summary>
     public static Tensor Sample(GanSystem system, Tensor z, Tensor? condition = null)
     {
         bool wasTraining = system.G.training;
@@ -102,10 +105,13 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         {
             using var ema = system.Ema?.Swap();
             using var _ = inference_mode();
+            using var folded = system.Knobs.FoldBatchNorm ? Performance.FoldedSequential.Fold(system.G, system.Knobs.ChannelsLast) : null;
+            system.InferenceG = folded;
             return system.Generate(z, condition);
         }
         finally
         {
+            system.InferenceG = null;
             if (wasTraining) system.G.train();
         }
     }

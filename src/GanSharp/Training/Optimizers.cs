@@ -83,9 +83,9 @@ public sealed class RmsProp : IOptimizer
 
 public static class Optimizers
 {
-    public static IOptimizer Create(OptimizerKind kind, nn.Module module, double lr, double[] betas) => kind switch
+    public static IOptimizer Create(OptimizerKind kind, nn.Module module, double lr, double[] betas, bool fused = false) => kind switch
     {
-        OptimizerKind.Adam => new Adam(module.named_parameters(), lr, betas[0], betas[1]),
+        OptimizerKind.Adam => new Adam(module.named_parameters(), lr, betas[0], betas[1], fused: fused),
         OptimizerKind.Rmsprop => new RmsProp(module.named_parameters(), lr),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };

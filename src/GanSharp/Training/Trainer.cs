@@ -45,13 +45,40 @@ public sealed class Trainer : IDisposable
         Data = data;
         system.Attach(data);
         var o = system.Options;
-        OptG = Optimizers.Create(o.Optimizer, system.G, o.LrG, o.BetasG);
-        OptD = Optimizers.Create(o.Optimizer, system.D, o.LrD, o.BetasD);
-        if (o.Ema > 0 && system.Ema is null) system.Ema = new GeneratorEma(system.G, o.Ema);
+        Knobs = system.Knobs;
         if (o.Unrolled > 0 && !o.UnrolledFirstOrder && UnrolledGan.Unsupported(system) is { } why)
             throw new ArgumentException($"--unrolled {o.Unrolled} with gradients through the unrolled updates is not available here ({why}); add --unrolled-first-order");
+        if (Knobs.ReuseDFake && ReuseUnsupported(system) is { } whyNot)
+            throw new ArgumentException($"--reuse-d-fake is not available here ({whyNot})");
+        if (Knobs.ChannelsLast)
+        {
+            Performance.ChannelsLast.Convert(system.G);
+            Performance.ChannelsLast.Convert(system.D);
+        }
+        OptG = Optimizers.Create(o.Optimizer, system.G, o.LrG, o.BetasG, Knobs.FusedAdam);
+        OptD = Optimizers.Create(o.Optimizer, system.D, o.LrD, o.BetasD, Knobs.FusedAdam);
+        if (o.Ema > 0 && system.Ema is null) system.Ema = new GeneratorEma(system.G, o.Ema);
         Rng = new Generator((ulong)ShuffledBatches.MixSeed(o.Seed, -1));
-        Batches = new ShuffledBatches(data, o.Batch, o.Seed);
+        Batches = OpenBatches(0, 0);
+    }
+
+    /// <summary>The speed knobs this trainer runs with (docs/performance.md).</summary>
+    public Performance.SpeedKnobs Knobs { get; }
+
+    private IBatchSource OpenBatches(long epoch, long cursor)
+    {
+        var inner = new ShuffledBatches(Data, Options.Batch, Options.Seed, epoch, cursor, Knobs.ChannelsLast && Data.IsImage);
+        return Knobs.Prefetch ? new PrefetchBatches(inner) : inner;
+    }
+
+    private static string? ReuseUnsupported(GanSystem system)
+    {
+        var o = system.Options;
+        if (system.GetType() != typeof(GanSystem)) return $"the {o.Model} family has its own losses";
+        if (o.DSteps != 1) return "it needs --d-steps 1";
+        if (o.Unrolled > 0) return "unrolled GANs take their own D steps";
+        if (o.FeatureMatching) return "feature matching has no shared D(G(z))";
+        return null;
     }
 
     public GanSystem System { get; }
@@ -62,7 +89,7 @@ public sealed class Trainer : IDisposable
 
     /// <summary>The training noise generator (never used by observers).</summary>
     public Generator Rng { get; }
-    public ShuffledBatches Batches { get; private set; }
+    public IBatchSource Batches { get; private set; }
 
     /// <summary>Generator updates completed.</summary>
     public int Step { get; private set; }
@@ -86,9 +113,14 @@ public sealed class Trainer : IDisposable
         System.D.train();
         System.Progress = (double)(step - 1) / Options.Steps;
 
-        double lossD = 0, dReal = 0, dFake = 0;
-        double? normD = null;
+        double lossD = 0, dReal = 0, dFake = 0, lossG;
+        double? normD = null, normG;
         Batch? batch = null;
+        if (Knobs.ReuseDFake)
+        {
+            (lossD, lossG, dReal, dFake, normD, normG) = ReusedStep(step, measure);
+            return Finish(step, lossD, lossG, dReal, dFake, normD, normG);
+        }
         for (int k = 0; k < Options.DSteps; k++)
         {
             batch = Batches.Next();
@@ -105,7 +137,6 @@ public sealed class Trainer : IDisposable
         }
 
         OptG.ZeroGrad();
-        double lossG;
         if (Options.Unrolled > 0 && !Options.UnrolledFirstOrder)
         {
             var loss = UnrolledGan.GeneratorLoss(System, (Adam)OptD, batch!, Batches.Next, Rng);
@@ -114,21 +145,72 @@ public sealed class Trainer : IDisposable
         }
         else
         using (var unrolled = Options.Unrolled > 0 ? Unroll(step) : null)
+        using (var frozen = Knobs.FreezeD ? new FrozenParameters(System.D) : null)
         {
             var g = System.GeneratorLoss(batch!, Rng); // the last real batch: its size and condition
             lossG = Finite(g.Loss, "loss_g", step);
             g.Loss.backward();
         }
-        double? normG = measure ? GradNorm(System.G) : null;
+        normG = measure ? GradNorm(System.G) : null;
         OptG.Step();
         System.Ema?.Update();
         OptD.ZeroGrad(); // D's gradients from the G step are never used
+        return Finish(step, lossD, lossG, dReal, dFake, normD, normG);
+    }
 
+    private StepStats Finish(int step, double lossD, double lossG, double dReal, double dFake, double? normD, double? normG)
+    {
+        Batches.Release();
         Step = step;
         _clock.Stop();
         var stats = new StepStats(step, lossD, lossG, dReal, dFake, normD, normG, Seconds);
         foreach (var obs in Observers) obs.OnStep(this, stats);
         return stats;
+    }
+
+    /// <summary>
+    /// --reuse-d-fake (opt-in; changes results): one real batch, one G(z) and one D(G(z)) forward serve both
+    /// losses. G's gradient is taken against D before D's update, on the same z (the stock loop draws fresh z
+    /// and uses the updated D), so training differs from the stock loop; it saves one G and one D forward.
+    /// </summary>
+    private (double LossD, double LossG, double DReal, double DFake, double? NormD, double? NormG) ReusedStep(int step, bool measure)
+    {
+        var batch = Batches.Next();
+        OptD.ZeroGrad();
+        OptG.ZeroGrad();
+        var (d, g) = System.JointLosses(batch, Rng);
+        double lossD = Finite(d.Loss, "loss_d", step), lossG = Finite(g.Loss, "loss_g", step);
+        var gParams = System.G.parameters().ToArray();
+        var gGrads = autograd.grad(new[] { g.Loss }, gParams, retain_graph: true);
+        d.Loss.backward();                                  // D's gradients (G's get D's loss too: replaced below)
+        using (no_grad())
+            for (int i = 0; i < gParams.Length; i++)
+                if (gParams[i].grad is { } existing) existing.copy_(gGrads[i]);
+                else gParams[i].grad = gGrads[i].detach().clone().DetachFromDisposeScope();
+        double? normD = measure ? GradNorm(System.D) : null, normG = measure ? GradNorm(System.G) : null;
+        OptD.Step();
+        if (Options.Clip > 0) ClipWeights(System.D, Options.Clip);
+        OptG.Step();
+        System.Ema?.Update();
+        DiscriminatorStepTaken?.Invoke(step);
+        return (lossD, lossG, d.DReal?.item<float>() ?? double.NaN, d.DFake?.item<float>() ?? double.NaN, normD, normG);
+    }
+
+    /// <summary>Parameters excluded from autograd until disposed (the freeze-d knob: G's gradients are unchanged).</summary>
+    private sealed class FrozenParameters : IDisposable
+    {
+        private readonly List<TorchSharp.Modules.Parameter> _frozen;
+
+        public FrozenParameters(nn.Module module)
+        {
+            _frozen = module.parameters().Where(p => p.requires_grad).ToList();
+            foreach (var p in _frozen) p.requires_grad = false;
+        }
+
+        public void Dispose()
+        {
+            foreach (var p in _frozen) p.requires_grad = true;
+        }
     }
 
     /// <summary>Trains until <see cref="GanOptions.Steps"/> or cancellation. Returns true when complete.</summary>
@@ -246,8 +328,7 @@ public sealed class Trainer : IDisposable
         System.Ema?.Load(tensors, "Gema.");
         Rng.set_state(tensors["rng"]);
         Batches.Dispose();
-        Batches = new ShuffledBatches(Data, Options.Batch, Options.Seed,
-            header["epoch"]!.GetValue<long>(), header["cursor"]!.GetValue<long>());
+        Batches = OpenBatches(header["epoch"]!.GetValue<long>(), header["cursor"]!.GetValue<long>());
         Step = header["step"]!.GetValue<int>();
         _secondsBefore = header["seconds"]?.GetValue<double>() ?? 0;
         _clock.Reset();

@@ -1,0 +1,81 @@
+using GanSharp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanSharp.Performance;
+
+/// <summary>
+/// The engine's speed knobs with every "auto" (null) option resolved to its measured default
+/// (docs/performance.md). All but <see cref="ReuseDFake"/> leave results equal to the stock path: bit for bit
+/// (<see cref="FreezeD"/>, <see cref="FusedAdam"/>, <see cref="Prefetch"/>) or within float rounding
+/// (<see cref="ChannelsLast"/>, <see cref="FoldBatchNorm"/>, which change the order of floating-point operations).
+/// </summary>
+public sealed record SpeedKnobs(bool ChannelsLast, bool FreezeD, bool FusedAdam, bool Prefetch, bool FoldBatchNorm, bool ReuseDFake)
+{
+    /// <summary>Every knob off: the stock TorchSharp path.</summary>
+    public static SpeedKnobs Stock { get; } = new(false, false, false, false, false, false);
+
+    /// <summary>Resolves the options' knobs for these networks (convolutional: some parameter has 4 dimensions).</summary>
+    public static SpeedKnobs Resolve(GanOptions o, nn.Module g, nn.Module d)
+    {
+        bool conv = IsConvolutional(g) || IsConvolutional(d);
+        return new SpeedKnobs(
+            ChannelsLast: o.ChannelsLast ?? conv,
+            FreezeD: o.FreezeD ?? true,
+            FusedAdam: o.FusedAdam ?? !conv,
+            Prefetch: o.Prefetch ?? true,
+            FoldBatchNorm: o.FoldBatchNorm ?? true,
+            ReuseDFake: o.ReuseDFake);
+    }
+
+    public static bool IsConvolutional(nn.Module m) => m.parameters().Any(p => p.dim() == 4);
+
+    /// <summary>Sets every knob of <paramref name="o"/> explicitly to off (the stock path), for tests and the bench.</summary>
+    public static void SetStock(GanOptions o)
+    {
+        o.ChannelsLast = false;
+        o.FreezeD = false;
+        o.FusedAdam = false;
+        o.Prefetch = false;
+        o.FoldBatchNorm = false;
+        o.ReuseDFake = false;
+    }
+}
+
+/// <summary>
+/// Channels-last (NHWC) memory layout for 4-D tensors. TorchSharp has no memory-format API, so the layout is made
+/// with permute + contiguous + permute back: the logical shape stays N×C×H×W, the strides become NHWC, and
+/// oneDNN convolutions then run in their faster layout and propagate it to their outputs.
+/// </summary>
+public static class ChannelsLast
+{
+    /// <summary>A channels-last copy of a 4-D tensor (other tensors are returned as they are).</summary>
+    public static Tensor Of(Tensor x) =>
+        x.dim() == 4 && !IsChannelsLast(x) ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
+
+    /// <summary>True when a 4-D tensor's strides are dense NHWC (dimensions of size 1 may have any stride, as in PyTorch).</summary>
+    public static bool IsChannelsLast(Tensor x)
+    {
+        if (x.dim() != 4) return false;
+        long[] s = x.stride(), n = x.shape;
+        long expected = 1;
+        foreach (int d in new[] { 1, 3, 2, 0 }) // C fastest, then W, H, N
+        {
+            if (n[d] != 1 && s[d] != expected) return false;
+            expected *= n[d];
+        }
+        return true;
+    }
+
+    /// <summary>Re-lays every 4-D parameter and buffer of <paramref name="module"/> in place (the same Parameter objects).</summary>
+    public static void Convert(nn.Module module)
+    {
+        using var noGrad = no_grad();
+        foreach (var (_, t) in module.state_dict())
+        {
+            if (t.dim() != 4 || IsChannelsLast(t)) continue;
+            using var cl = Of(t);
+            t.set_(cl);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using static TorchSharp.torch;
+
+namespace GanSharp.Training;
+
+/// <summary>
+/// The same minibatches as <see cref="ShuffledBatches"/>, in the same order, gathered on a background thread so
+/// the next batch is ready before the step asks for it. Batches are written into a small pool of reused buffers
+/// (float32, channels-last when asked): after warm-up no batch tensor is allocated per step. A batch stays valid
+/// until the trainer calls <see cref="Release"/> at the end of its step; <see cref="Epoch"/>/<see cref="Cursor"/>
+/// are the position after the last batch handed out, not after the ones prepared ahead, so checkpoints resume
+/// exactly.
+/// </summary>
+public sealed class PrefetchBatches : IBatchSource
+{
+    private sealed class Slot(Tensor real, Tensor? labels)
+    {
+        public Tensor Real { get; } = real;
+        public Tensor? Labels { get; } = labels;
+        public long Epoch;
+        public long Cursor;
+
+        public void Dispose()
+        {
+            Real.Dispose();
+            Labels?.Dispose();
+        }
+    }
+
+    private readonly ShuffledBatches _inner;          // touched by the worker thread only
+    private readonly BlockingCollection<Slot> _ready = new(boundedCapacity: 1);
+    private readonly ConcurrentQueue<Slot> _free = new();
+    private readonly List<Slot> _handedOut = new();
+    private readonly ConcurrentBag<Slot> _all = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _worker;
+    private Exception? _failure;
+
+    public PrefetchBatches(ShuffledBatches inner)
+    {
+        _inner = inner;
+        Epoch = inner.Epoch;
+        Cursor = inner.Cursor;
+        _worker = new Thread(Work) { IsBackground = true, Name = "GanSharp batch prefetch" };
+        _worker.Start();
+    }
+
+    public long Epoch { get; private set; }
+    public long Cursor { get; private set; }
+
+    /// <summary>Buffers allocated so far (bounded: batches held by one step + 2).</summary>
+    public int BuffersAllocated => _all.Count;
+
+    public Batch Next()
+    {
+        Slot slot;
+        try
+        {
+            slot = _ready.Take(_stop.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+        {
+            throw new InvalidOperationException("the batch prefetch thread stopped: " + (_failure?.Message ?? "disposed"), _failure);
+        }
+        _handedOut.Add(slot);
+        Epoch = slot.Epoch;
+        Cursor = slot.Cursor;
+        return new Batch(slot.Real, slot.Labels);
+    }
+
+    public void Release()
+    {
+        foreach (var s in _handedOut) _free.Enqueue(s);
+        _handedOut.Clear();
+    }
+
+    private void Work()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var slot = Fill();
+                _ready.Add(slot, _stop.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+            _ready.CompleteAdding();
+        }
+    }
+
+    private Slot Fill()
+    {
+        using var scope = NewDisposeScope();
+        using var idx = _inner.NextIndices();
+        if (!_free.TryDequeue(out var slot))
+        {
+            var data = _inner.Data;
+            var shape = new[] { idx.shape[0] }.Concat(data.ExampleShape).ToArray();
+            var real = empty(shape, ScalarType.Float32);
+            if (_inner.ChannelsLastImages) real = Performance.ChannelsLast.Of(real);
+            slot = new Slot(real.DetachFromDisposeScope(), data.Labels is { } l ? empty(idx.shape[0], l.dtype).DetachFromDisposeScope() : null);
+            _all.Add(slot);
+        }
+        _inner.Data.GatherInto(idx, slot.Real);
+        if (slot.Labels is { } labels)
+        {
+            using var l = _inner.Data.GatherLabels(idx)!;
+            labels.copy_(l);
+        }
+        slot.Epoch = _inner.Epoch;
+        slot.Cursor = _inner.Cursor;
+        return slot;
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _worker.Join();
+        foreach (var s in _all) s.Dispose();
+        _inner.Dispose();
+        _ready.Dispose();
+        _stop.Dispose();
+    }
+}
