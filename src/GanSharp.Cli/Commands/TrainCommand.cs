@@ -200,7 +200,7 @@ public sealed class TrainCommand
             data = OpenData(options);
             if (model == "cgan") Models.ConditionalGanFamily.RequireLabels(options.Data, data.NumClasses);
             run = TrainingRun.Create(options, data, outDir, name, Log);
-            Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({Models.GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s)");
+            Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({Models.GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s); speed knobs: {run.Trainer.Knobs.Describe()}");
         }
 
         using (data)

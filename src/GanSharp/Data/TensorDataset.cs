@@ -42,14 +42,47 @@ public sealed class TensorDataset : IDisposable
     }
 
     /// <summary>
-    /// <see cref="Gather"/> into an existing float32 buffer (any layout): the same values by the same operations,
-    /// without allocating the float batch.
+    /// <see cref="Gather"/> in managed code into an existing contiguous float32 <paramref name="buffer"/> of
+    /// indices.Length examples, laid out N×C×H×W, or N×H×W×C with <paramref name="channelsLast"/>. The values are
+    /// bit-identical to <see cref="Gather"/> (x / 127.5f − 1f per pixel, exact IEEE float operations on both
+    /// paths). No torch operation runs, so a background thread can call it without starting a second OpenMP team
+    /// that would compete with training for the cores. Returns false (nothing written) when the dataset is too
+    /// large or not contiguous for this path; use <see cref="Gather"/> then.
     /// </summary>
-    public void GatherInto(Tensor indices, Tensor buffer)
+    public bool GatherInto(ReadOnlySpan<long> indices, Tensor buffer, bool channelsLast)
     {
-        using var x = Data.index_select(0, indices);
-        buffer.copy_(x);
-        if (IsImage) buffer.div_(127.5).sub_(1.0);
+        if (!Data.is_contiguous() || Data.NumberOfElements * Data.ElementSize > int.MaxValue) return false;
+        int per = checked((int)ExampleShape.Aggregate(1L, (a, b) => a * b));
+        var dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(buffer.bytes);
+        if (IsImage)
+        {
+            ReadOnlySpan<byte> src = Data.bytes;
+            int c = (int)ExampleShape[0], hw = per / c;
+            for (int i = 0; i < indices.Length; i++)
+            {
+                int row = checked((int)indices[i] * per), o = i * per;
+                if (!channelsLast || c == 1 || ExampleShape.Length != 3)
+                    for (int j = 0; j < per; j++) dst[o + j] = src[row + j] / 127.5f - 1f;
+                else
+                    for (int ch = 0; ch < c; ch++)
+                        for (int p = 0; p < hw; p++) dst[o + p * c + ch] = src[row + ch * hw + p] / 127.5f - 1f;
+            }
+        }
+        else
+        {
+            var src = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(Data.bytes);
+            for (int i = 0; i < indices.Length; i++) src.Slice(checked((int)indices[i] * per), per).CopyTo(dst.Slice(i * per, per));
+        }
+        return true;
+    }
+
+    /// <summary>Labels at <paramref name="indices"/> into a contiguous int64 buffer (managed code, as <see cref="GatherInto"/>).</summary>
+    public void GatherLabelsInto(ReadOnlySpan<long> indices, Tensor buffer)
+    {
+        using var labels = Labels!.contiguous();
+        var src = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(labels.bytes);
+        var dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(buffer.bytes);
+        for (int i = 0; i < indices.Length; i++) dst[i] = src[checked((int)indices[i])];
     }
 
     /// <summary>The labels at <paramref name="indices"/>, or null when the dataset has none.</summary>

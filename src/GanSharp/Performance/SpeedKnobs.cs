@@ -28,6 +28,19 @@ public sealed record SpeedKnobs(bool ChannelsLast, bool FreezeD, bool FusedAdam,
             ReuseDFake: o.ReuseDFake);
     }
 
+    /// <summary>The knobs that are on, e.g. "channels-last, freeze-d, prefetch" ("none": the stock path).</summary>
+    public string Describe()
+    {
+        var on = new List<string>();
+        if (ChannelsLast) on.Add("channels-last");
+        if (FreezeD) on.Add("freeze-d");
+        if (FusedAdam) on.Add("fused-adam");
+        if (Prefetch) on.Add("prefetch");
+        if (FoldBatchNorm) on.Add("fold-batch-norm");
+        if (ReuseDFake) on.Add("reuse-d-fake (changes results)");
+        return on.Count == 0 ? "none" : string.Join(", ", on);
+    }
+
     public static bool IsConvolutional(nn.Module m) => m.parameters().Any(p => p.dim() == 4);
 
     /// <summary>Sets every knob of <paramref name="o"/> explicitly to off (the stock path), for tests and the bench.</summary>

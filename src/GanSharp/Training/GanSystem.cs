@@ -60,6 +60,31 @@ public class GanSystem : IDisposable
     /// <summary>G's inference path while sampling (BatchNorm folded; set by <see cref="SampleGrids.Sample"/>), or null.</summary>
     internal nn.Module<Tensor, Tensor>? InferenceG { get; set; }
 
+    /// <summary>
+    /// Incremented whenever G's or D's weights change (every training step, every checkpoint load by the
+    /// trainer); code that changes G's weights any other way must call <see cref="WeightsChanged"/>, so cached
+    /// inference paths (the folded G) are rebuilt.
+    /// </summary>
+    public long WeightsVersion { get; private set; }
+
+    public void WeightsChanged() => WeightsVersion++;
+
+    private (long Version, bool Ema, Performance.FoldedSequential? Folded)? _foldCache;
+
+    /// <summary>
+    /// G with BatchNorm folded for the current weights (rebuilt only when <see cref="WeightsVersion"/> or the EMA
+    /// swap changed), or null when G cannot be folded or the knob is off. Call with G in eval mode.
+    /// </summary>
+    internal Performance.FoldedSequential? FoldedG(bool emaSwapped)
+    {
+        if (!Knobs.FoldBatchNorm) return null;
+        if (_foldCache is { } c && c.Version == WeightsVersion && c.Ema == emaSwapped) return c.Folded;
+        _foldCache?.Folded?.Dispose();
+        var folded = Performance.FoldedSequential.Fold(G, Knobs.ChannelsLast);
+        _foldCache = (WeightsVersion, emaSwapped, folded);
+        return folded;
+    }
+
     /// <summary>G on its input: the folded inference path in eval mode when one is set, G itself otherwise.</summary>
     protected Tensor CallG(Tensor input) => !G.training && InferenceG is { } folded ? folded.call(input) : G.call(input);
 
@@ -181,6 +206,7 @@ public class GanSystem : IDisposable
 
     public virtual void Dispose()
     {
+        _foldCache?.Folded?.Dispose();
         Ema?.Dispose();
         _vbnReference?.Dispose();
         G.Dispose();

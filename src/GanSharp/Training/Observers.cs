@@ -105,8 +105,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         {
             using var ema = system.Ema?.Swap();
             using var _ = inference_mode();
-            using var folded = system.Knobs.FoldBatchNorm ? Performance.FoldedSequential.Fold(system.G, system.Knobs.ChannelsLast) : null;
-            system.InferenceG = folded;
+            system.InferenceG = system.FoldedG(ema is not null);
             return system.Generate(z, condition);
         }
         finally

@@ -13,8 +13,10 @@ namespace GanSharp.Training;
 /// </summary>
 public sealed class PrefetchBatches : IBatchSource
 {
-    private sealed class Slot(Tensor real, Tensor? labels)
+    /// <summary>One reused batch: a contiguous float32 storage (NCHW, or NHWC for channels-last) and the N×C×H×W view of it.</summary>
+    private sealed class Slot(Tensor storage, Tensor real, Tensor? labels)
     {
+        public Tensor Storage { get; } = storage;
         public Tensor Real { get; } = real;
         public Tensor? Labels { get; } = labels;
         public long Epoch;
@@ -23,6 +25,7 @@ public sealed class PrefetchBatches : IBatchSource
         public void Dispose()
         {
             Real.Dispose();
+            Storage.Dispose();
             Labels?.Dispose();
         }
     }
@@ -96,23 +99,27 @@ public sealed class PrefetchBatches : IBatchSource
 
     private Slot Fill()
     {
-        using var scope = NewDisposeScope();
-        using var idx = _inner.NextIndices();
+        var data = _inner.Data;
+        long[] indices;
+        using (var idx = _inner.NextIndices()) indices = idx.data<long>().ToArray();
+        bool channelsLast = _inner.ChannelsLastImages && data.ExampleShape.Length == 3;
         if (!_free.TryDequeue(out var slot))
         {
-            var data = _inner.Data;
-            var shape = new[] { idx.shape[0] }.Concat(data.ExampleShape).ToArray();
-            var real = empty(shape, ScalarType.Float32);
-            if (_inner.ChannelsLastImages) real = Performance.ChannelsLast.Of(real);
-            slot = new Slot(real.DetachFromDisposeScope(), data.Labels is { } l ? empty(idx.shape[0], l.dtype).DetachFromDisposeScope() : null);
+            long[] example = data.ExampleShape;
+            long[] storageShape = new[] { (long)indices.Length }
+                .Concat(channelsLast ? new[] { example[1], example[2], example[0] } : example).ToArray();
+            var storage = empty(storageShape, ScalarType.Float32);
+            var real = channelsLast ? storage.permute(0, 3, 1, 2) : storage.alias();
+            slot = new Slot(storage, real, data.Labels is not null ? empty(indices.Length, ScalarType.Int64) : null);
             _all.Add(slot);
         }
-        _inner.Data.GatherInto(idx, slot.Real);
-        if (slot.Labels is { } labels)
+        if (!data.GatherInto(indices, slot.Storage, channelsLast))
         {
-            using var l = _inner.Data.GatherLabels(idx)!;
-            labels.copy_(l);
+            using var scope = NewDisposeScope();
+            using var idx = tensor(indices);
+            slot.Real.copy_(data.Gather(idx));
         }
+        if (slot.Labels is { } labels) data.GatherLabelsInto(indices, labels);
         slot.Epoch = _inner.Epoch;
         slot.Cursor = _inner.Cursor;
         return slot;

@@ -36,6 +36,7 @@ public sealed class Sampler : IDisposable
             Trainer.LoadModule(system.D, "D.", tensors);
             system.G.eval();
             system.D.eval();
+            if (system.Knobs.ChannelsLast) Performance.ChannelsLast.Convert(system.G);
             return new Sampler(system, header);
         }
         catch (Exception e) when (e is global::System.Text.Json.JsonException or NullReferenceException or InvalidOperationException or ArgumentException)

@@ -161,6 +161,7 @@ public sealed class Trainer : IDisposable
     private StepStats Finish(int step, double lossD, double lossG, double dReal, double dFake, double? normD, double? normG)
     {
         Batches.Release();
+        System.WeightsChanged();
         Step = step;
         _clock.Stop();
         var stats = new StepStats(step, lossD, lossG, dReal, dFake, normD, normG, Seconds);
@@ -323,6 +324,7 @@ public sealed class Trainer : IDisposable
     {
         LoadModule(System.G, "G.", tensors);
         LoadModule(System.D, "D.", tensors);
+        System.WeightsChanged();
         OptG.LoadState(tensors, header["opt-g-steps"]!.GetValue<long>(), "optG.");
         OptD.LoadState(tensors, header["opt-d-steps"]!.GetValue<long>(), "optD.");
         System.Ema?.Load(tensors, "Gema.");

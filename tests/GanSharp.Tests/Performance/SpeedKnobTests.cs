@@ -228,6 +228,35 @@ public class SpeedKnobTests
     }
 
     [Fact]
+    public void SamplingThroughTheFoldCache_FollowsTraining()
+    {
+        // The folded G is cached between samples and rebuilt after every step: samples always match unfolded G.
+        using var images = TestUtil.TinyImages();
+        var o = TestUtil.TinyDcgan();
+        o.Ema = 0.9;
+        var (g, d) = GanModels.Build(o, images.ExampleShape);
+        using var system = new GanSystem(g, d, o, images.ExampleShape);
+        using var trainer = new Trainer(system, images);
+        using var gen = new Generator(2);
+        var z = system.SampleLatent(5, gen);
+        for (int i = 0; i < 3; i++)
+        {
+            trainer.TrainStep();
+            var folded = SampleGrids.Sample(system, z);
+            Tensor expected;
+            using (system.Ema!.Swap())
+            using (inference_mode())
+            {
+                system.G.eval();
+                expected = system.G.call(z);
+                system.G.train();
+            }
+            double err = (folded - expected).abs().max().item<float>();
+            Assert.True(err <= 1e-5, $"after step {i + 1}: max |cached folded − G| = {err}");
+        }
+    }
+
+    [Fact]
     public void Fold_RefusesTrainingMode()
     {
         var (g, d) = GanModels.Build(TestUtil.TinyDcgan(), new long[] { 1, 28, 28 });
