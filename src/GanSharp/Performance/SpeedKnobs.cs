@@ -15,12 +15,17 @@ public sealed record SpeedKnobs(bool ChannelsLast, bool FreezeD, bool FusedAdam,
     /// <summary>Every knob off: the stock TorchSharp path.</summary>
     public static SpeedKnobs Stock { get; } = new(false, false, false, false, false, false);
 
-    /// <summary>Resolves the options' knobs for these networks (convolutional: some parameter has 4 dimensions).</summary>
-    public static SpeedKnobs Resolve(GanOptions o, nn.Module g, nn.Module d)
+    /// <summary>
+    /// Resolves the options' knobs for these networks and examples. Auto defaults, from the measurements in
+    /// docs/performance.md: channels-last for convolutional networks on images of at least 64×64 (slower at 28×28
+    /// here); fused Adam for networks without convolutions; freeze-d, prefetch and BatchNorm folding always.
+    /// </summary>
+    public static SpeedKnobs Resolve(GanOptions o, nn.Module g, nn.Module d, long[] exampleShape)
     {
         bool conv = IsConvolutional(g) || IsConvolutional(d);
+        bool large = exampleShape.Length == 3 && exampleShape[1] >= 64 && exampleShape[2] >= 64;
         return new SpeedKnobs(
-            ChannelsLast: o.ChannelsLast ?? conv,
+            ChannelsLast: o.ChannelsLast ?? (conv && large),
             FreezeD: o.FreezeD ?? true,
             FusedAdam: o.FusedAdam ?? !conv,
             Prefetch: o.Prefetch ?? true,

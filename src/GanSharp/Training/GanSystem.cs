@@ -54,7 +54,7 @@ public class GanSystem : IDisposable
     }
 
     /// <summary>The speed knobs with "auto" resolved for these networks (docs/performance.md).</summary>
-    public Performance.SpeedKnobs Knobs => _knobs ??= Performance.SpeedKnobs.Resolve(Options, G, D);
+    public Performance.SpeedKnobs Knobs => _knobs ??= Performance.SpeedKnobs.Resolve(Options, G, D, ExampleShape);
     private Performance.SpeedKnobs? _knobs;
 
     /// <summary>G's inference path while sampling (BatchNorm folded; set by <see cref="SampleGrids.Sample"/>), or null.</summary>
