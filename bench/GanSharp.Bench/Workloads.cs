@@ -6,32 +6,34 @@ using static TorchSharp.torch;
 
 namespace GanSharp.Bench;
 
-/// <summary>PyTorch 2.6 CPU, 2 threads, measured on the development machine (see /work/shared/TORCHSHARP.md).</summary>
-public static class PyTorchReference
-{
-    public const string Provenance =
-        "PyTorch 2.6 CPU, 2 threads, median per full GAN iteration (D step on a real and a fake batch + G step, Adam), " +
-        "measured on this machine (2-core AMD EPYC) by the project; sample64 is dcgan64 G inference, batch 64";
-
-    public const double Mlp2dMs = 6.2;
-    public const double Dcgan28Ms = 189;
-    public const double Dcgan64Ms = 1909;
-    public const double Sample64ImagesPerSecond = 328;
-
-    public static JsonObject Json() => new()
-    {
-        ["provenance"] = Provenance,
-        ["mlp2d_ms_per_iteration"] = Mlp2dMs,
-        ["dcgan28_ms_per_iteration"] = Dcgan28Ms,
-        ["dcgan64_ms_per_iteration"] = Dcgan64Ms,
-        ["sample64_images_per_second"] = Sample64ImagesPerSecond,
-    };
-}
+/// <summary>A speed knob of <see cref="GanOptions"/>: its flag name and how to turn it on.</summary>
+/// <param name="ConvOnly">Does nothing for MLPs (not measured on mlp2d).</param>
+/// <param name="ChangesResults">Not equal to the stock path: training takes a different trajectory.</param>
+public sealed record Knob(string Name, Action<GanOptions> TurnOn, bool ConvOnly = false, bool ChangesResults = false);
 
 /// <summary>The benchmark's workloads: options, synthetic data, how long to run each.</summary>
 public static class Workloads
 {
-    public static readonly string[] All = { "mlp2d", "dcgan28", "dcgan64", "sample64", "memory" };
+    public static readonly string[] All = { "mlp2d", "dcgan28", "dcgan64", "sample64", "memory", "gemm", "knobs", "batch-scaling" };
+
+    /// <summary>What runs without --workloads: all but the slow knob and batch-size sweeps (several minutes each).</summary>
+    public static readonly string[] Default = All.Except(new[] { "knobs", "batch-scaling" }).ToArray();
+
+    /// <summary>Batch sizes of the batch-scaling workload (dcgan28).</summary>
+    public static readonly int[] ScalingBatches = { 16, 32, 64, 128, 256 };
+
+    /// <summary>
+    /// The training-step knobs the knobs workload measures one at a time against the stock path (every knob off);
+    /// fold-batch-norm is a sampling knob (sample64 measures it).
+    /// </summary>
+    public static readonly Knob[] TrainingKnobs =
+    {
+        new("channels-last", o => o.ChannelsLast = true, ConvOnly: true),
+        new("freeze-d", o => o.FreezeD = true),
+        new("fused-adam", o => o.FusedAdam = true),
+        new("prefetch", o => o.Prefetch = true),
+        new("reuse-d-fake", o => o.ReuseDFake = true, ChangesResults: true),
+    };
 
     public static GanOptions Mlp2d() => StepOnly(new GanOptions
     {
@@ -50,6 +52,15 @@ public static class Workloads
         o.LogEvery = int.MaxValue;
         return o;
     }
+
+    /// <summary>The synthetic training data of a workload's options: 2-D points, or 1×28×28 or 3×64×64 images.</summary>
+    public static TensorDataset DataFor(GanOptions o) => o.Arch switch
+    {
+        "mlp" => Points(o.Batch * 40),
+        "dcgan28" => Images(o.Batch * 20, 1, 28),
+        "dcgan64" => Images(o.Batch * 4, 3, 64),
+        _ => throw new ArgumentException($"no synthetic data for {o.Arch}"),
+    };
 
     /// <summary>N×2 float32 points from N(0, I); a fixed seed.</summary>
     public static TensorDataset Points(long n)
@@ -78,6 +89,10 @@ public static class Workloads
             ("dcgan64", true) => new Plan(1, 1, 1),
             ("sample64", false) => new Plan(5, 5, 10),
             ("sample64", true) => new Plan(2, 2, 2),
+            ("gemm", false) => new Plan(2, 5, 5),
+            ("gemm", true) => new Plan(1, 1, 2),
+            ("batch-scaling", false) => new Plan(2, 3, 4),
+            ("batch-scaling", true) => new Plan(1, 1, 1),
             _ => throw new ArgumentException($"no plan for {id}"),
         };
         return rounds is { } r ? p with { Rounds = r } : p;
@@ -96,7 +111,7 @@ public static class Workloads
 
         var o = Mlp2d();
         o.LogEvery = 10;
-        using var data = Points(o.Batch * 40);
+        using var data = DataFor(o);
         using var engine = new EngineStep(o, data);
         GC.Collect();
         double before = Rss.MiB();
