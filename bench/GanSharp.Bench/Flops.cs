@@ -65,8 +65,13 @@ public static class Flops
 
     private static readonly HashSet<string> Checked = new();
 
-    public static (Layer[] G, Layer[] D) Layers(GanOptions o, long[] exampleShape) =>
-        Layers(o.Arch, o.ZDim, o.WidthG, o.WidthD, exampleShape[0]);
+    /// <summary>The layers of the options' networks; the first time per architecture, checked against the built networks.</summary>
+    public static (Layer[] G, Layer[] D) Layers(GanOptions o, long[] exampleShape)
+    {
+        var layers = Layers(o.Arch, o.ZDim, o.WidthG, o.WidthD, exampleShape[0]);
+        if (Checked.Add($"{o.Arch} z{o.ZDim} g{o.WidthG} d{o.WidthD} c{exampleShape[0]}")) CheckAgainst(o, exampleShape, layers);
+        return layers;
+    }
 
     /// <summary>
     /// Nominal FLOPs of one training iteration (the stock algorithm's work, whatever the knobs skip), at batch n.
@@ -86,28 +91,31 @@ public static class Flops
     /// </summary>
     public static double IterationGflop(GanOptions o, long[] exampleShape, long batch)
     {
-        if (Checked.Add(o.Arch)) CheckAgainst(o, exampleShape);
         var (g, d) = Layers(o, exampleShape);
         double fG = 2.0 * g.Sum(l => l.Macs) * batch, fD = 2.0 * d.Sum(l => l.Macs) * batch;
         return (4 * fG + 9 * fD) / 1e9;
     }
 
+    /// <summary>Nominal FLOPs of sampling a batch of n: one forward pass of G, F_G = 2 · MACs_G · n (BatchNorm not counted, folded or not).</summary>
+    public static double SampleGflop(GanOptions o, long[] exampleShape, long batch) =>
+        2.0 * Layers(o, exampleShape).G.Sum(l => l.Macs) * batch / 1e9;
+
     /// <summary>
-    /// Builds the networks and throws when the layer table's weight counts differ from the networks' matrix and kernel parameters (every
-    /// parameter with 2 or more dimensions): the table no longer mirrors <see cref="Models.GanModels.Build"/>.
+    /// Builds the networks and throws when the layer table's weight counts differ from the networks' matrix and
+    /// kernel parameters (every parameter with 2 or more dimensions): the table no longer mirrors
+    /// <see cref="Models.GanModels.Build"/>.
     /// </summary>
-    public static void CheckAgainst(GanOptions o, long[] exampleShape)
+    private static void CheckAgainst(GanOptions o, long[] exampleShape, (Layer[] G, Layer[] D) table)
     {
         var (g, d) = Models.GanModels.Build(o, exampleShape);
         using var _ = g;
         using var __ = d;
-        var (lg, ld) = Layers(o, exampleShape);
-        foreach (var (name, layers, net) in new (string, Layer[], nn.Module)[] { ("G", lg, g), ("D", ld, d) })
+        foreach (var (name, layers, net) in new (string, Layer[], nn.Module)[] { ("G", table.G, g), ("D", table.D, d) })
         {
-            long table = layers.Sum(l => l.Weights);
+            long counted = layers.Sum(l => l.Weights);
             long actual = net.parameters().Where(p => p.dim() >= 2).Sum(p => p.numel());
-            if (table != actual)
-                throw new InvalidOperationException($"FLOP table of {o.Arch} {name} counts {table} weights, the network has {actual}: update Flops.Layers");
+            if (counted != actual)
+                throw new InvalidOperationException($"FLOP table of {o.Arch} {name} counts {counted} weights, the network has {actual}: update Flops.Layers");
         }
     }
 }

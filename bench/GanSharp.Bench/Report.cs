@@ -174,7 +174,7 @@ public sealed class Results
             sb.AppendLine(t.ToString()).AppendLine();
         }
 
-        var flops = _rows.Where(r => r.Gflop is not null && r.Workload != "knobs").ToList();   // knob rows: in the JSON only
+        var flops = _rows.Where(r => r.Gflop is not null && r.C.Contenders[0].Name == "engine").ToList();   // knob rows: in the JSON only
         if (flops.Count > 0)
         {
             var t = new TextTable("GFLOP/s", "thr", "GFLOP/it", "first", "GFLOP/s", "second", "GFLOP/s", "PyTorch", "GEMM peak", "first/peak");

@@ -128,13 +128,18 @@ public sealed class Suite(BenchArgs args, PyTorchNumbers pytorch, Results result
         long[] shape = { 3, 64, 64 };
         var c = Measure("sample64", "sample64", 2, new Contender("engine", new EngineSample(o, shape)), new Contender("bare", new BareSample(o, shape)));
         results.Add(new Measured(c, "sample64", "dcgan64 G inference, eval mode + inference_mode: engine = SampleGrids.Sample(system, z), bare = G(z)",
-            o.Batch, "ms/batch") { PyTorchMs = pytorch.Ms("sample64") });
+            o.Batch, "ms/batch") { PyTorchMs = pytorch.Ms("sample64"), Gflop = Flops.SampleGflop(o, shape, o.Batch), PeakGflops = results.GemmPeak(2) });
 
         var fold = Measure("sample64/fold-batch-norm", "sample64", 2,
             new Contender("knob", new EngineSample(StockWith(o, x => x.FoldBatchNorm = true), shape)),
             new Contender("stock", new EngineSample(StockWith(o, null), shape)));
         results.Add(new Measured(fold, "sample64", "dcgan64 G inference through SampleGrids.Sample: stock + fold-batch-norm vs stock (every knob off)",
-            o.Batch, "ms/batch") { Extra = new JsonObject { ["knob"] = "fold-batch-norm", ["changes_results"] = false } });
+            o.Batch, "ms/batch")
+        {
+            Gflop = Flops.SampleGflop(o, shape, o.Batch),
+            PeakGflops = results.GemmPeak(2),
+            Extra = new JsonObject { ["knob"] = "fold-batch-norm", ["changes_results"] = false },
+        });
     }
 
     /// <summary>A training-step row: PyTorch's number for the id, and for DCGANs the nominal FLOPs and this run's GEMM peak.</summary>
