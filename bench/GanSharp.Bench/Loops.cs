@@ -106,7 +106,11 @@ public sealed class BareStep : IIteration
     }
 }
 
-/// <summary>G inference through the engine's sampling path: <c>SampleGrids.Sample(system, z)</c>.</summary>
+/// <summary>
+/// G inference through the engine's sampling path: <c>SampleGrids.Sample(system, z)</c>, with G in channels-last
+/// layout when that knob is on. The weights never change here, so a folded G (fold-batch-norm) is built once, in
+/// the warm-up, and reused, as when sampling a trained model.
+/// </summary>
 public sealed class EngineSample : IIteration
 {
     private readonly GanSystem _system;
@@ -116,6 +120,7 @@ public sealed class EngineSample : IIteration
     {
         var (g, d) = GanModels.Build(o, shape);
         _system = new GanSystem(g, d, o, shape);
+        if (_system.Knobs.ChannelsLast) GanSharp.Performance.ChannelsLast.Convert(_system.G); // G laid out as Trainer and Sampler lay it out
         using var gen = new Generator(7);
         _z = _system.SampleLatent(o.Batch, gen).DetachFromDisposeScope();
     }
