@@ -34,7 +34,7 @@ public sealed class Suite(BenchArgs args, PyTorchNumbers pytorch, Results result
                 Sample64();
                 break;
             case "memory":
-                results.Memory = Workloads.Memory(args.Quick ? 600 : 5000, args.Quick ? 100 : 500, args.MaxWait, log);
+                results.Memory = Workloads.Memory(args.Quick ? 600 : 10_000, args.Quick ? 100 : 1000, args.MaxWait, log);
                 break;
             case "gemm":
                 foreach (int threads in new[] { 2, 1 })
