@@ -57,11 +57,11 @@ public sealed class TrainCommand
     private readonly Option<int?> Maxout = new("--maxout") { Description = "Maxout units with this many pieces in MLP discriminators (PacGAN 2-D)" };
     private readonly Option<bool> MlpBatchNorm = new("--mlp-batch-norm") { Description = "BatchNorm in MLP generators (PacGAN 2-D)" };
     private readonly Option<int?> DepthD = new("--depth-d") { Description = "Hidden layers of an MLP discriminator when different from --depth" };
-    private readonly Option<bool?> ChannelsLast = new("--channels-last") { Description = "Speed: channels-last layout for conv models (true/false; default: on for conv models)" };
+    private readonly Option<bool?> ChannelsLast = new("--channels-last") { Description = "Speed: channels-last layout for conv models (true/false; default: on for conv models on images of 64x64 and up)" };
     private readonly Option<bool?> FreezeD = new("--freeze-d") { Description = "Speed: no gradients for D's weights in the G step (true/false; default on; bit-identical)" };
-    private readonly Option<bool?> FusedAdam = new("--fused-adam") { Description = "Speed: Adam over one flat buffer per network (true/false; default: on for MLP models; bit-identical)" };
-    private readonly Option<bool?> Prefetch = new("--prefetch") { Description = "Speed: gather the next real batch on a background thread (true/false; default on; same batches)" };
-    private readonly Option<bool?> FoldBatchNorm = new("--fold-batch-norm") { Description = "Speed: fold BatchNorm into convolutions when sampling (true/false; default on; within 1e-5)" };
+    private readonly Option<bool?> FusedAdam = new("--fused-adam") { Description = "Speed: Adam over one flat buffer per network (true/false; default on; bit-identical)" };
+    private readonly Option<bool?> Prefetch = new("--prefetch") { Description = "Speed: gather the next real batch on a background thread (true/false; default off: no gain measured for in-memory data; same batches)" };
+    private readonly Option<bool?> FoldBatchNorm = new("--fold-batch-norm") { Description = "Speed: fold BatchNorm into convolutions when sampling (true/false; default off: no gain measured; within 1e-5)" };
     private readonly Option<bool> ReuseDFake = new("--reuse-d-fake") { Description = "Speed, CHANGES RESULTS: one D(G(z)) forward for both losses (opt-in)" };
     private readonly Option<int?> SampleCount = new("--sample-count") { Description = "Samples in each progress grid (default 64)" };
     private readonly Option<int?> Labels = new("--labels") { Description = "semisup: labelled training examples, n/10 per class (default 100)" };

@@ -130,13 +130,13 @@ public sealed class GanOptions
     /// <summary>D's parameters excluded from autograd during the G step; bit-identical. Auto: on.</summary>
     public bool? FreezeD { get; set; }
 
-    /// <summary>Adam over one flat buffer per network (parameters and gradients are views into it); bit-identical. Auto: on for MLP models.</summary>
+    /// <summary>Adam over one flat buffer per network (parameters and gradients are views into it); bit-identical. Auto: on.</summary>
     public bool? FusedAdam { get; set; }
 
-    /// <summary>The next real batch gathered on a background thread into reused buffers; the same batches in the same order. Auto: on.</summary>
+    /// <summary>The next real batch gathered on a background thread into reused buffers; the same batches in the same order. Auto: off (no gain measured for in-memory datasets).</summary>
     public bool? Prefetch { get; set; }
 
-    /// <summary>Sampling folds BatchNorm into the preceding convolution/linear layer (equal to unfolded within 1e-5). Auto: on.</summary>
+    /// <summary>Sampling folds BatchNorm into the preceding convolution/linear layer (equal to unfolded within 1e-5). Auto: off (no gain measured here).</summary>
     public bool? FoldBatchNorm { get; set; }
 
     /// <summary>Opt-in, CHANGES RESULTS: one D(G(z)) forward serves both D's and G's loss (G is updated against D before D's update).</summary>

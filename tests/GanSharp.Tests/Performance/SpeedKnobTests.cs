@@ -99,17 +99,29 @@ public class SpeedKnobTests
     }
 
     [Fact]
-    public void Defaults_Mlp_AreBitIdenticalToStock_Conv_WithinRounding()
+    public void Defaults_At28x28_AreBitIdenticalToStock_At64x64_WithinRounding()
     {
         using var points = GaussianMixture2D.Ring(512, 7);
         var mlpDefaults = TestUtil.TinyMlp();
-        Assert.Equal(new SpeedKnobs(false, true, true, true, true, false), ResolvedKnobs(mlpDefaults, points));
+        Assert.Equal(new SpeedKnobs(false, true, true, false, false, false), ResolvedKnobs(mlpDefaults, points));
         AssertBitIdentical(Train(Stock(TestUtil.TinyMlp()), points), Train(mlpDefaults, points));
 
         using var images = TestUtil.TinyImages();
         var convDefaults = TestUtil.TinyDcgan();
-        Assert.Equal(new SpeedKnobs(false, true, false, true, true, false), ResolvedKnobs(convDefaults, images)); // 28×28: no channels-last
-        AssertClose(Train(Stock(TestUtil.TinyDcgan()), images), Train(convDefaults, images), 1e-3);
+        Assert.Equal(new SpeedKnobs(false, true, true, false, false, false), ResolvedKnobs(convDefaults, images)); // 28×28: no channels-last
+        AssertBitIdentical(Train(Stock(TestUtil.TinyDcgan()), images), Train(convDefaults, images));
+
+        using var large = Images64();
+        GanOptions Large() => new() { Model = "dcgan", Arch = "dcgan64", Data = "tiny64", Batch = 8, ZDim = 8, WidthG = 4, WidthD = 4, Threads = 1, LogEvery = 2, Seed = 3 };
+        var largeDefaults = Large();
+        Assert.Equal(new SpeedKnobs(true, true, true, false, false, false), ResolvedKnobs(largeDefaults, large));
+        AssertClose(Train(Stock(Large()), large, 8), Train(largeDefaults, large, 8), 1e-3);
+    }
+
+    private static TensorDataset Images64()
+    {
+        using var g = new Generator(6);
+        return new TensorDataset("tiny64", randint(0, 256, new long[] { 32, 3, 64, 64 }, generator: g).to_type(ScalarType.Byte));
     }
 
     private static SpeedKnobs ResolvedKnobs(GanOptions o, TensorDataset data)
