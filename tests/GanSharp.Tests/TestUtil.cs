@@ -95,18 +95,24 @@ public static class TestUtil
     }
 
     /// <summary>Trains a fresh system in memory and returns every step's (loss_d, loss_g).</summary>
-    public static List<(double D, double G)> Losses(GanOptions o, TensorDataset data, int steps)
+    public static List<(double D, double G)> Losses(GanOptions o, TensorDataset data, int steps) => Train(o, data, steps).Losses;
+
+    /// <summary>Trains a fresh system in memory (1 thread): every step's (loss_d, loss_g) and the final G and D weights ("G.name", "D.name").</summary>
+    public static (List<(double D, double G)> Losses, Dictionary<string, Tensor> Weights) Train(GanOptions o, TensorDataset data, int steps)
     {
         set_num_threads(1);
         var (gNet, dNet) = Models.GanModels.Build(o, data.ExampleShape);
         using var system = new GanSystem(gNet, dNet, o, data.ExampleShape);
         using var trainer = new Trainer(system, data);
-        var result = new List<(double, double)>();
+        var losses = new List<(double, double)>();
         for (int i = 0; i < steps; i++)
         {
             var s = trainer.TrainStep();
-            result.Add((s.LossD, s.LossG));
+            losses.Add((s.LossD, s.LossG));
         }
-        return result;
+        var weights = system.G.state_dict().Select(kv => ("G." + kv.Key, kv.Value))
+            .Concat(system.D.state_dict().Select(kv => ("D." + kv.Key, kv.Value)))
+            .ToDictionary(kv => kv.Item1, kv => kv.Item2.detach().contiguous().clone().DetachFromDisposeScope());
+        return (losses, weights);
     }
 }

@@ -13,24 +13,8 @@ public class SpeedKnobTests
 {
     private const int Steps = 20;
 
-    /// <summary>Trains <paramref name="steps"/> steps; returns the losses and the final G and D weights.</summary>
-    private static (List<(double D, double G)> Losses, Dictionary<string, Tensor> Weights) Train(GanOptions o, TensorDataset data, int steps = Steps)
-    {
-        set_num_threads(1);
-        var (g, d) = GanModels.Build(o, data.ExampleShape);
-        using var system = new GanSystem(g, d, o, data.ExampleShape);
-        using var trainer = new Trainer(system, data);
-        var losses = new List<(double, double)>();
-        for (int i = 0; i < steps; i++)
-        {
-            var s = trainer.TrainStep();
-            losses.Add((s.LossD, s.LossG));
-        }
-        var weights = system.G.state_dict().Select(kv => ("G." + kv.Key, kv.Value))
-            .Concat(system.D.state_dict().Select(kv => ("D." + kv.Key, kv.Value)))
-            .ToDictionary(kv => kv.Item1, kv => kv.Item2.detach().contiguous().clone().DetachFromDisposeScope());
-        return (losses, weights);
-    }
+    private static (List<(double D, double G)> Losses, Dictionary<string, Tensor> Weights) Train(GanOptions o, TensorDataset data, int steps = Steps) =>
+        TestUtil.Train(o, data, steps);
 
     private static GanOptions Stock(GanOptions o)
     {
