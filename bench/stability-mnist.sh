@@ -2,6 +2,7 @@
 # MNIST classifier-FID of the DCGAN (dcgan-mnist preset, the default 2,000-step budget) with each stability fix
 # that applies to it (docs/stability.md). Usage: bench/stability-mnist.sh OUT_DIR [STEPS] [SEED] [CONFIGS]
 # Resumable: finished runs are skipped, cut ones resumed. FID uses the mnist-cnn feature network, 10,000 samples.
+# GANSHARP_EXTRA adds flags to every run (e.g. "--threads 1" when other jobs share the machine).
 set -euo pipefail
 out=${1:?usage: bench/stability-mnist.sh OUT_DIR [STEPS] [SEED] [CONFIGS]}
 steps=${2:-2000}
@@ -28,7 +29,7 @@ for name in $names; do
   if [ -d "$run" ]; then
     $cli train dcgan --resume "$run" >/dev/null
   else
-    $cli train dcgan --preset dcgan-mnist --steps $steps --seed $seed ${configs[$name]} \
+    $cli train dcgan --preset dcgan-mnist --steps $steps --seed $seed ${GANSHARP_EXTRA:-} ${configs[$name]} \
       --sample-every $steps --checkpoint-every 500 --out "$out" --name "mnist-$name-s$seed" >/dev/null
   fi
   $cli eval --checkpoint "$run" --metrics fid,pr,is >/dev/null
