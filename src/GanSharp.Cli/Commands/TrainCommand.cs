@@ -106,7 +106,7 @@ public sealed class TrainCommand
         GLoss.AcceptOnlyFromAmong("nonsaturating", "minimax");
         Batches.AcceptOnlyFromAmong("separate", "joint");
         Prior.AcceptOnlyFromAmong("gaussian", "uniform", "sphere");
-        Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "weakd28", "mlp", "semisup-mlp", "semisup-conv");
+        Arch.AcceptOnlyFromAmong("dcgan28", "dcgan32", "dcgan64", "dcgan28-deep", "weakd28", "mlp", "semisup-mlp", "semisup-conv");
         Loss.AcceptOnlyFromAmong("gan", "wgan", "wgan-gp", "hinge", "lsgan");
         OptimizerKind.AcceptOnlyFromAmong("adam", "rmsprop");
         CondD.AcceptOnlyFromAmong("concat", "projection");

@@ -175,7 +175,8 @@ public sealed class ConditionalGanFamily : IGanFamily
     {
         RequireLabels(options.Data, numClasses);
         string arch = GanModels.ResolveArch(options, exampleShape);
-        if (arch == "mlp") throw new ArgumentException("the cgan model uses the DCGAN architectures (dcgan28, dcgan32, dcgan64), not mlp");
+        if (arch is not ("dcgan28" or "dcgan32" or "dcgan64"))
+            throw new ArgumentException($"the cgan model uses the DCGAN architectures (dcgan28, dcgan32, dcgan64), not {arch}");
         manual_seed(options.Seed);
         int channels = (int)exampleShape[0];
         int size = (int)exampleShape[1];

@@ -101,6 +101,52 @@ public static class DcGan
         return d;
     }
 
+    /// <summary>
+    /// G of the VEEGAN Stacked MNIST setting (Srivastava et al. 2017; PacGAN's Table 2 code, itself the common
+    /// TensorFlow DCGAN at 28×28): z → 8w·2·2 → 4×4×4w → 7×7×2w → 14×14×w → 28×28×c, 5×5 fractionally-strided
+    /// convolutions ("same" sizes), BatchNorm + ReLU, tanh output (w = 64 in that code).
+    /// </summary>
+    public static Module<Tensor, Tensor> Generator28Deep(int zDim = 100, int channels = 3, int width = 64, bool virtualBatchNorm = false)
+    {
+        int c0 = 8 * width, c1 = 4 * width, c2 = 2 * width, c3 = width;
+        var g = Sequential(
+            ("fc", Linear(zDim, c0 * 2 * 2)),                                                              // 8w·2·2
+            ("fc_bn", Norm(c0 * 2 * 2, virtualBatchNorm, 1)), ("fc_relu", ReLU()),
+            ("unflatten", Unflatten(1, new long[] { c0, 2, 2 })),
+            ("up1", ConvTranspose2d(c0, c1, 5, stride: 2, padding: 2, output_padding: 1)),                 // 4w × 4 × 4
+            ("up1_bn", Norm(c1, virtualBatchNorm, 2)), ("up1_relu", ReLU()),
+            ("up2", ConvTranspose2d(c1, c2, 5, stride: 2, padding: 2)),                                    // 2w × 7 × 7
+            ("up2_bn", Norm(c2, virtualBatchNorm, 2)), ("up2_relu", ReLU()),
+            ("up3", ConvTranspose2d(c2, c3, 5, stride: 2, padding: 2, output_padding: 1)),                 // w × 14 × 14
+            ("up3_bn", Norm(c3, virtualBatchNorm, 2)), ("up3_relu", ReLU()),
+            ("up4", ConvTranspose2d(c3, channels, 5, stride: 2, padding: 2, output_padding: 1)),           // c × 28 × 28
+            ("tanh", Tanh()));
+        Init.Dcgan(g);
+        return g;
+    }
+
+    /// <summary>
+    /// D of the VEEGAN Stacked MNIST setting: four 5×5 stride-2 convolutions 28 → 14 → 7 → 4 → 2 with w, 2w, 4w, 8w
+    /// channels, BatchNorm on all but the first, LeakyReLU 0.2, linear output.
+    /// </summary>
+    public static Discriminator Discriminator28Deep(int channels = 3, int width = 64, DiscriminatorOptions? options = null)
+    {
+        var o = options ?? new DiscriminatorOptions();
+        var body = Sequential(
+            ("conv1", o.Conv(channels * o.Pack, width, 5, 2, 2, bias: true)),   // w × 14 × 14 (no BN on D's input layer)
+            ("conv1_lrelu", LeakyReLU(0.2)),
+            ("conv2", o.Conv(width, 2 * width, 5, 2, 2, bias: false)),          // 2w × 7 × 7
+            ("conv2_bn", o.Norm2d(2 * width)), ("conv2_lrelu", LeakyReLU(0.2)),
+            ("conv3", o.Conv(2 * width, 4 * width, 5, 2, 2, bias: false)),      // 4w × 4 × 4
+            ("conv3_bn", o.Norm2d(4 * width)), ("conv3_lrelu", LeakyReLU(0.2)),
+            ("conv4", o.Conv(4 * width, 8 * width, 5, 2, 2, bias: false)),      // 8w × 2 × 2
+            ("conv4_bn", o.Norm2d(8 * width)), ("conv4_lrelu", LeakyReLU(0.2)),
+            ("flatten", Flatten()));                                            // 8w·2·2
+        var d = o.Assemble(body, 8 * width * 2 * 2, headBias: true);
+        Init.Dcgan(d);
+        return d;
+    }
+
     /// <summary>G's normalization: BatchNorm, or virtual batch norm (Salimans et al. 2016) with --virtual-batch-norm.</summary>
     internal static Module<Tensor, Tensor> Norm(long features, bool virtualBatchNorm, int dims) =>
         virtualBatchNorm ? new GanSharp.Layers.VirtualBatchNorm(features) : dims == 1 ? BatchNorm1d(features) : BatchNorm2d(features);

@@ -222,7 +222,7 @@ public sealed class GanOptions
         Models.GanFamilies.Get(Model);
         if (ConditionalD is not ("concat" or "projection"))
             throw new ArgumentException($"unknown conditional discriminator '{ConditionalD}': use concat or projection");
-        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "weakd28" or "mlp" or "semisup-mlp" or "semisup-conv"))
+        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "dcgan28-deep" or "weakd28" or "mlp" or "semisup-mlp" or "semisup-conv"))
             throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64, weakd28, mlp, semisup-mlp or semisup-conv");
     }
 }
@@ -250,8 +250,8 @@ public static class OptionLayers
                 """{"model":"mlp","arch":"mlp","data":"ring","z-dim":2,"width-g":400,"depth":4,"mlp-batch-norm":true,"width-d":200,"depth-d":3,"maxout":5,"batch":100,"lr-g":1e-4,"lr-d":1e-4,"betas-g":[0.8,0.999],"betas-d":[0.8,0.999],"steps":20000,"sample-every":2000,"checkpoint-every":2000,"sample-count":2500,"log-every":50}"""),
             ["stacked-mnist-weak-d"] = ("Unrolled-GAN Stacked MNIST setting (Metz et al. 2017; PacGAN Table 3): weakd28 with D = ¼ G (--width-d 4 for ½), z 256, batch 128, Adam D 2e-4 G 1e-4 β (0.5, 0.99); published schedule 500k steps, here 25k",
                 """{"model":"dcgan","arch":"weakd28","data":"stacked-mnist","z-dim":256,"width-g":8,"width-d":2,"batch":128,"lr-d":2e-4,"lr-g":1e-4,"betas-g":[0.5,0.99],"betas-d":[0.5,0.99],"steps":25000,"sample-every":2500,"checkpoint-every":2500,"log-every":50}"""),
-            ["stacked-mnist-dcgan"] = ("VEEGAN Stacked MNIST setting (PacGAN Table 2), shortened: dcgan28 (our 2-conv D, not VEEGAN's 4-conv D), 128,000 stacked images, batch 64, Adam 2e-4 β1 0.5, z 100, 5k steps",
-                """{"model":"dcgan","arch":"dcgan28","data":"stacked-mnist","z-dim":100,"batch":64,"lr-d":2e-4,"lr-g":2e-4,"steps":5000,"sample-every":1000,"checkpoint-every":1000,"log-every":50}"""),
+            ["stacked-mnist-dcgan"] = ("VEEGAN Stacked MNIST setting (PacGAN Table 2), shortened: dcgan28-deep (4-conv D 64..512, 5×5 ConvT G), 128,000 stacked images, batch 64, Adam 2e-4 β1 0.5, z 100 uniform, 5k steps",
+                """{"model":"dcgan","arch":"dcgan28-deep","prior":"uniform","data":"stacked-mnist","z-dim":100,"batch":64,"lr-d":2e-4,"lr-g":2e-4,"steps":5000,"sample-every":1000,"checkpoint-every":1000,"log-every":50}"""),
             ["wgan"] = ("WGAN (Arjovsky et al. 2017) defaults: RMSProp 5e-5, clipping 0.01, 5 critic steps",
                 """{"loss":"wgan","optimizer":"rmsprop","lr-g":5e-5,"lr-d":5e-5,"clip":0.01,"d-steps":5}"""),
             ["wgan-gp"] = ("WGAN-GP (Gulrajani et al. 2017) defaults: λ 10, 5 critic steps, Adam 1e-4 β (0, 0.9), no BatchNorm in the critic",
