@@ -13,9 +13,10 @@ namespace GanSharp.Training;
 /// built in the autograd graph (create_graph), with D's own optimizer state as the starting moments; G's loss is
 /// then L_G(θ_k), and its gradient flows into G through D's future parameters and through the generated samples
 /// of every unrolled step. TorchSharp has no functional_call, so D is evaluated over an explicit parameter list
-/// by <see cref="Forward"/>, which interprets the fully connected layers GanSharp builds (Linear, maxout,
-/// LeakyReLU/ReLU, Flatten, Identity); other discriminators need the first-order variant.
-/// D's real parameters and optimizer state are never modified.
+/// by <see cref="Forward"/>, which interprets the layers GanSharp's plain discriminators are built from (Linear,
+/// maxout, Conv2d, BatchNorm2d with batch statistics, LeakyReLU/ReLU, Flatten, Identity); discriminators with other
+/// layers (minibatch layers, spectral or layer normalization) need the first-order variant.
+/// D's real parameters, BatchNorm running statistics and optimizer state are never modified.
 /// </summary>
 public static class UnrolledGan
 {
@@ -29,8 +30,10 @@ public static class UnrolledGan
         if (o.Clip > 0) return "weight clipping is not differentiable";
         if (system.D is not Discriminator d || d.MinibatchLayer is not null) return "it needs a GanSharp Discriminator without a minibatch layer";
         foreach (var (_, m) in d.Body.named_children().Append(("head", d.Head)))
-            if (m is not (Linear or MaxoutLinear or LeakyReLU or ReLU or Flatten or Identity))
-                return $"layer {m.GetType().Name} cannot be evaluated over explicit parameters (fully connected discriminators only)";
+            if (m is not (Linear or MaxoutLinear or Conv2d or BatchNorm2d or LeakyReLU or ReLU or Flatten or Identity))
+                return $"layer {m.GetType().Name} cannot be evaluated over explicit parameters";
+            else if (m is Conv2d c && c.padding_mode != PaddingModes.Zeros)
+                return "only zero-padded convolutions can be evaluated over explicit parameters";
         return null;
     }
 
@@ -51,8 +54,19 @@ public static class UnrolledGan
             var batch = nextBatch();
             long n = batch.Real.shape[0];
             var fake = system.Generate(system.SampleLatent(n, rng), batch.Labels);   // with gradient into G
-            var realOut = Forward(d, theta, batch.Real);
-            var fakeOut = Forward(d, theta, fake);
+            Tensor realOut, fakeOut;
+            if (o.SeparateBatches)
+            {
+                realOut = Forward(d, theta, batch.Real);
+                fakeOut = Forward(d, theta, fake);
+            }
+            else
+            {
+                var outputs = Forward(d, theta, cat(new[] { batch.Real, fake }, 0));
+                long half = outputs.shape[0] / 2;
+                realOut = outputs.narrow(0, 0, half);
+                fakeOut = outputs.narrow(0, half, half);
+            }
             var loss = GanLosses.Discriminator(o.Loss, realOut, fakeOut, o.RealLabel);
             var grads = autograd.grad(new[] { loss }, names.Select(k => theta[k]).ToArray(), retain_graph: true, create_graph: true);
             t++;
@@ -87,6 +101,11 @@ public static class UnrolledGan
         Linear => nn.functional.linear(h, p[prefix + "weight"], p.GetValueOrDefault(prefix + "bias")),
         MaxoutLinear mo => nn.functional.linear(h, p[prefix + "linear.weight"], p.GetValueOrDefault(prefix + "linear.bias"))
             .reshape(h.shape[0], -1, mo.Pieces).amax(2),
+        Conv2d c => nn.functional.conv2d(h, p[prefix + "weight"], p.GetValueOrDefault(prefix + "bias"), c.stride, c.padding, c.dilation, c.groups),
+        // Training-mode BatchNorm: the batch's own statistics, as D sees them in its update; the running
+        // statistics are not passed, so the unrolled steps leave no trace in them.
+        BatchNorm2d bn => nn.functional.batch_norm(h, null, null, p.GetValueOrDefault(prefix + "weight"), p.GetValueOrDefault(prefix + "bias"),
+            training: true, eps: bn.eps),
         LeakyReLU or ReLU or Flatten or Identity => ((nn.Module<Tensor, Tensor>)m).call(h),
         _ => throw new NotSupportedException($"{m.GetType().Name} is not supported by the functional discriminator"),
     };

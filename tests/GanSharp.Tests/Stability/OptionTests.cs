@@ -42,43 +42,60 @@ public class OptionTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void UnrolledStepLeavesDsRealParametersAndOptimizerStateUnchanged(bool firstOrder)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public void UnrolledStepLeavesDsRealParametersAndOptimizerStateUnchanged(bool firstOrder, bool convolutional)
     {
-        // Same seed with and without unrolling: the D update before the G step is identical, and the k unrolled
-        // D updates must leave no trace in D or its optimizer; only G (trained against the unrolled D) differs.
-        using var data = GaussianMixture2D.Ring(1024, 1);
-        (Dictionary<string, Tensor> D, Dictionary<string, Tensor> OptD, long Steps, Tensor G0) Run(int unrolled)
+        // Same seed with and without unrolling: the D update before the G step is identical (parameters and
+        // optimizer state equal the plain run's), and the G step with its k unrolled D updates leaves every tensor
+        // of D (parameters and BatchNorm statistics) and of its optimizer exactly as the D update left it; only G
+        // (trained against the unrolled D) differs.
+        using var data = convolutional ? TestUtil.TinyImages(64) : GaussianMixture2D.Ring(1024, 1);
+        (Dictionary<string, Tensor> End, Dictionary<string, Tensor> AfterDStep, long Steps, Tensor G0) Run(int unrolled)
         {
-            var o = TestUtil.TinyMlp(steps: 3);
+            var o = convolutional ? TestUtil.TinyDcgan(steps: 3) : TestUtil.TinyMlp(steps: 3);
             o.Unrolled = unrolled;
             o.UnrolledFirstOrder = firstOrder;
             set_num_threads(1);
             var system = GanFamilies.Create(o, data.ExampleShape, 0);
             var trainer = new Trainer(system, data);
+            Dictionary<string, Tensor> State() =>
+                system.D.state_dict().Select(kv => (kv.Key, kv.Value))
+                    .Concat(trainer.OptD.State().Select(kv => ("opt." + kv.Name, kv.Value)))
+                    .ToDictionary(kv => kv.Item1, kv => kv.Item2.clone().DetachFromDisposeScope());
+            var afterDStep = new Dictionary<string, Tensor>();
+            trainer.DiscriminatorStepTaken += _ => afterDStep = State();
             trainer.TrainStep();
-            return (system.D.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone()),
-                trainer.OptD.State().ToDictionary(kv => kv.Name, kv => kv.Value.clone()),
-                trainer.OptD.StepCount, system.G.parameters().First().clone());
+            return (State(), afterDStep, trainer.OptD.StepCount, system.G.parameters().First().clone());
         }
         var plain = Run(0);
         var unrolled = Run(4);
         Assert.Equal(plain.Steps, unrolled.Steps);
-        foreach (var (k, v) in plain.D) Assert.True(v.equal(unrolled.D[k]).all().item<bool>(), $"D.{k} changed by unrolling");
-        foreach (var (k, v) in plain.OptD) Assert.True(v.equal(unrolled.OptD[k]).all().item<bool>(), $"optimizer {k} changed by unrolling");
+        Assert.Equal(convolutional, unrolled.End.Keys.Any(k => k.Contains("running_mean")));
+        foreach (var (k, v) in unrolled.AfterDStep)
+            Assert.True(v.equal(unrolled.End[k]).all().item<bool>(), $"{k} changed by the unrolled G step");
+        // The D update itself is the plain run's (its BatchNorm statistics then also see G's step there).
+        foreach (var (k, v) in plain.AfterDStep)
+            Assert.True(v.equal(unrolled.AfterDStep[k]).all().item<bool>(), $"{k} differs from the plain run's D update");
+        foreach (var k in plain.End.Keys.Where(k => !k.Contains("running_") && !k.Contains("num_batches")))
+            Assert.True(plain.End[k].equal(unrolled.End[k]).all().item<bool>(), $"{k} changed by unrolling");
         Assert.False(plain.G0.equal(unrolled.G0).all().item<bool>(), "G should have trained against the unrolled D");
     }
 
-    [Fact]
-    public void SecondOrderUnrollingDiffersFromFirstOrderAndIsRefusedForConvolutionalD()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SecondOrderUnrollingDiffersFromFirstOrder(bool convolutional)
     {
-        using var data = GaussianMixture2D.Ring(1024, 1);
+        using var data = convolutional ? TestUtil.TinyImages(64) : GaussianMixture2D.Ring(1024, 1);
         Tensor GAfter(bool firstOrder)
         {
-            var o = TestUtil.TinyMlp(steps: 2);
+            var o = convolutional ? TestUtil.TinyDcgan(steps: 2) : TestUtil.TinyMlp(steps: 2);
             o.Unrolled = 3;
             o.UnrolledFirstOrder = firstOrder;
+            set_num_threads(1);
             var system = GanFamilies.Create(o, data.ExampleShape, 0);
             var trainer = new Trainer(system, data);
             var s = trainer.TrainStep();
@@ -87,13 +104,25 @@ public class OptionTests
         }
         // Same noise and batches; only the gradient path through D's unrolled updates differs.
         Assert.False(GAfter(true).allclose(GAfter(false), 0, 0));
+    }
 
+    [Fact]
+    public void SecondOrderUnrollingIsRefusedForLayersItCannotEvaluateFunctionally()
+    {
         var conv = TestUtil.TinyDcgan();
         conv.Unrolled = 2;
+        conv.MinibatchStd = true;
         using var images = TestUtil.TinyImages(32);
         using var system = GanFamilies.Create(conv, images.ExampleShape, 0);
         var e = Assert.Throws<ArgumentException>(() => new Trainer(system, images));
         Assert.Contains("--unrolled-first-order", e.Message);
+        Assert.Contains("minibatch layer", e.Message);
+
+        conv.MinibatchStd = false;
+        conv.SpectralNorm = true;
+        using var sn = GanFamilies.Create(conv, images.ExampleShape, 0);
+        e = Assert.Throws<ArgumentException>(() => new Trainer(sn, images));
+        Assert.Contains("cannot be evaluated over explicit parameters", e.Message);
     }
 
     [Fact]
@@ -107,6 +136,33 @@ public class OptionTests
         using var x = randn(8, 2);
         var p = d.named_parameters().ToDictionary(kv => kv.name, kv => (Tensor)kv.parameter);
         Assert.True(d.call(x).allclose(UnrolledGan.Forward(d, p, x), 1e-6, 1e-6));
+        g.Dispose(); d.Dispose();
+    }
+
+    [Theory]
+    [InlineData("dcgan28", 1)]
+    [InlineData("weakd28", 2)]     // BatchNorm on the first convolution too
+    public void FunctionalConvolutionalDiscriminatorEqualsTheModuleInTrainingMode(string arch, int pack)
+    {
+        var o = TestUtil.TinyDcgan();
+        o.Arch = arch;
+        o.Pack = pack;
+        o.WidthG = o.WidthD = 3;
+        var (g, d) = GanModels.Build(o, new long[] { 1, 28, 28 });
+        d.train();
+        using (no_grad())                        // non-trivial BatchNorm affine parameters
+            foreach (var (name, prm) in d.named_parameters())
+                if (name.EndsWith("_bn.weight") || name.EndsWith("_bn.bias")) prm.uniform_(0.5, 1.5);
+        using var x = randn(8, 1, 28, 28);
+        var p = d.named_parameters().ToDictionary(kv => kv.name, kv => (Tensor)kv.parameter);
+        var stats = d.named_buffers().ToDictionary(kv => kv.name, kv => kv.buffer.clone());
+        Assert.NotEmpty(stats);
+        using var functional = UnrolledGan.Forward(d, p, x);
+        foreach (var (name, buffer) in d.named_buffers())
+            Assert.True(buffer.equal(stats[name]).all().item<bool>(), $"functional forward changed {name}");
+        using var module = d.call(x);            // batch statistics, as in D's update
+        Assert.Equal(new long[] { 8 / pack }, functional.shape);
+        Assert.True(module.allclose(functional, 1e-5, 1e-5));
         g.Dispose(); d.Dispose();
     }
 
