@@ -36,23 +36,5 @@ for seed in $seeds; do
     done
   done
 done
-# Table: mean ± std over seeds of modes, high-quality %, reverse KL.
-python3 - "$out" <<'PY'
-import json, os, sys, statistics as st
-out = sys.argv[1]
-rows = {}
-for d in sorted(os.listdir(out)):
-    f = os.path.join(out, d, "checkpoints", "eval.json")
-    if not os.path.exists(f): continue
-    data, rest = d.split("-", 1); name = rest.rsplit("-s", 1)[0]
-    m = json.load(open(f))["metrics"]["modes"]
-    rows.setdefault((data, name), []).append((m["modes"], m["total_modes"], m["hq_percent"], m["reverse_kl"]))
-def ms(xs):
-    xs = [x for x in xs if x is not None]
-    if not xs: return "n/a"
-    return f"{st.mean(xs):.2f} ± {st.pstdev(xs):.2f}" if len(xs) > 1 else f"{xs[0]:.2f}"
-print("| data | config | seeds | modes | high-quality % | reverse KL |")
-print("|---|---|---:|---:|---:|---:|")
-for (data, name), v in sorted(rows.items()):
-    print(f"| {data} | {name} | {len(v)} | {ms([x[0] for x in v])} / {v[0][1]} | {ms([x[2] for x in v])} | {ms([x[3] for x in v])} |")
-PY
+# Table: mean ± sample std over seeds of modes, high-quality %, reverse KL.
+python3 "$(dirname "$0")/stability_table.py" "$out" 2d

@@ -32,6 +32,5 @@ for seed in $seeds; do
     $cli eval --checkpoint "$run" --metrics modes >/dev/null
   done
 done
-for f in "$out"/stacked-*/checkpoints/eval.json; do
-  python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['metrics']['modes']; print(sys.argv[1].split('/')[-3], m['modes'], round(m['kl'],3))" "$f"
-done
+# Table: mean ± sample std over seeds of modes and KL, with every seed's values.
+python3 "$(dirname "$0")/stability_table.py" "$out" stacked
