@@ -13,18 +13,22 @@ public static class ListCommand
         var cmd = new Command("list", "List models, architectures, presets and datasets.");
         cmd.SetAction(_ =>
         {
-            Console.WriteLine("Models:");
-            foreach (var f in GanFamilies.All.Values.OrderBy(f => f.Name, StringComparer.Ordinal)) Console.WriteLine($"  {f.Name,-8} {f.Description}");
-            Console.WriteLine("Architectures:");
-            foreach (var (n, d) in GanModels.Architectures) Console.WriteLine($"  {n,-8} {d}");
-            Console.WriteLine("Presets (--preset):");
-            foreach (var (n, p) in OptionLayers.Presets) Console.WriteLine($"  {n,-14} {p.Description}");
-            Console.WriteLine("Metrics (--metrics):");
-            foreach (var m in Metrics.MetricRegistry.All.Values.OrderBy(m => m.Name, StringComparer.Ordinal)) Console.WriteLine($"  {m.Name,-14} {m.Description}");
-            Console.WriteLine("Datasets (--data):");
-            foreach (var (n, d) in Datasets.Known) Console.WriteLine($"  {n,-14} {d}");
+            Section("Models:", GanFamilies.All.Values.OrderBy(f => f.Name, StringComparer.Ordinal).Select(f => (f.Name, f.Description)));
+            Section("Architectures:", GanModels.Architectures);
+            Section("Presets (--preset):", OptionLayers.Presets.Select(kv => (kv.Key, kv.Value.Description)));
+            Section("Metrics (--metrics):", Metrics.MetricRegistry.All.Values.OrderBy(m => m.Name, StringComparer.Ordinal).Select(m => (m.Name, m.Description)));
+            Section("Datasets (--data):", Datasets.Known);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>A heading and its rows, the names padded to the section's longest one.</summary>
+    private static void Section(string heading, IEnumerable<(string Name, string Description)> rows)
+    {
+        var list = rows.ToList();
+        int width = list.Count == 0 ? 0 : list.Max(r => r.Name.Length);
+        Console.WriteLine(heading);
+        foreach (var (name, description) in list) Console.WriteLine($"  {name.PadRight(width)}  {description}");
     }
 }

@@ -87,7 +87,14 @@ public class CliTests
     {
         var (code, stdout, _) = Run("list");
         Assert.Equal(0, code);
-        foreach (var s in new[] { "dcgan", "mlp", "dcgan28", "dcgan-mnist", "mlp-ring", "fashion-mnist", "grid" })
+        foreach (var s in new[] { "dcgan", "mlp", "dcgan28", "dcgan28-deep", "dcgan-mnist", "stacked-mnist-dcgan", "mlp-ring", "fashion-mnist", "grid" })
             Assert.Contains(s, stdout);
+        // Within a section every description starts in the same column, also after the longest name.
+        var lines = stdout.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        int arch = lines.IndexOf("Architectures:");
+        var rows = lines.Skip(arch + 1).TakeWhile(l => l.StartsWith("  ")).ToList();
+        Assert.Contains(rows, r => r.StartsWith("  dcgan28-deep  "));
+        var starts = rows.Select(r => { int nameEnd = r.IndexOf(' ', 2); int i = nameEnd; while (r[i] == ' ') i++; return i; }).Distinct().ToList();
+        Assert.Single(starts);
     }
 }
