@@ -106,6 +106,66 @@ public class OptionTests
         Assert.False(GAfter(true).allclose(GAfter(false), 0, 0));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SecondOrderUnrolledGradientMatchesFiniteDifferences(bool convolutional)
+    {
+        // In float64: G's gradient of the unrolled loss L(θ_G) = L_G(θ_D^k(θ_G)) along a random direction u equals
+        // (L(θ_G + εu) − L(θ_G − εu)) / 2ε, with the same latents and batches for every evaluation. This checks
+        // the derivative through the k Adam updates of D (not just that it differs from the first-order one).
+        var saved = get_default_dtype();
+        set_default_dtype(ScalarType.Float64);
+        try
+        {
+            set_num_threads(1);
+            var o = convolutional ? TestUtil.TinyDcgan() : TestUtil.TinyMlp();
+            o.WidthG = o.WidthD = convolutional ? 3 : 8;
+            o.Unrolled = 3;
+            o.LrD = 0.05;  // large enough that the unrolled updates move D noticeably
+            long[] shape = convolutional ? new long[] { 1, 28, 28 } : new long[] { 2 };
+            using var system = GanFamilies.Create(o, shape, 0);
+            system.G.train(); system.D.train();
+            manual_seed(11);
+            var batches = Enumerable.Range(0, Math.Max(o.Unrolled + 1, 3))
+                .Select(_ => new Batch(randn(new[] { 8L }.Concat(shape).ToArray()).DetachFromDisposeScope(), null)).ToList();
+            var optD = new Adam(system.D.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1]);
+            for (int i = 0; i < 2; i++)           // non-zero moments, as mid-training
+            {
+                optD.ZeroGrad();
+                system.D.call(batches[i].Real).square().mean().backward();
+                optD.Step();
+            }
+            optD.ZeroGrad();
+            Tensor Loss()
+            {
+                int next = 0;
+                return UnrolledGan.GeneratorLoss(system, optD, batches[^1], () => batches[next++], new Generator(5));
+            }
+            var gParams = system.G.parameters().ToArray();
+            foreach (var p in gParams) p.grad?.zero_();
+            Loss().backward();
+            var u = gParams.Select(p => randn_like(p)).ToArray();
+            double analytic = gParams.Zip(u).Sum(t => t.First.grad!.mul(t.Second).sum().item<double>());
+            double eps = 1e-7;   // small: ReLU/LeakyReLU kinks make wider central differences inexact
+            double Shifted(double sign)
+            {
+                using (no_grad()) foreach (var (p, d) in gParams.Zip(u)) p.add_(d, alpha: sign * eps);
+                double l = Loss().item<double>();
+                using (no_grad()) foreach (var (p, d) in gParams.Zip(u)) p.add_(d, alpha: -sign * eps);
+                return l;
+            }
+            double numeric = (Shifted(1) - Shifted(-1)) / (2 * eps);
+            Assert.True(Math.Abs(analytic) > 1e-4, $"degenerate direction: {analytic}");
+            Assert.True(Math.Abs(analytic - numeric) <= 1e-5 * Math.Max(1, Math.Abs(numeric)),
+                $"autograd {analytic:G10} vs finite difference {numeric:G10}");
+        }
+        finally
+        {
+            set_default_dtype(saved);
+        }
+    }
+
     [Fact]
     public void SecondOrderUnrollingIsRefusedForLayersItCannotEvaluateFunctionally()
     {
