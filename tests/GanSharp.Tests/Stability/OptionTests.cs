@@ -127,7 +127,7 @@ public class OptionTests
             using var system = GanFamilies.Create(o, shape, 0);
             system.G.train(); system.D.train();
             manual_seed(11);
-            var batches = Enumerable.Range(0, Math.Max(o.Unrolled + 1, 3))
+            var batches = Enumerable.Range(0, o.Unrolled + 1)   // k unrolled batches, then G's
                 .Select(_ => new Batch(randn(new[] { 8L }.Concat(shape).ToArray()).DetachFromDisposeScope(), null)).ToList();
             var optD = new Adam(system.D.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1]);
             for (int i = 0; i < 2; i++)           // non-zero moments, as mid-training
