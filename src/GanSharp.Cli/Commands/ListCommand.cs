@@ -17,7 +17,7 @@ public static class ListCommand
             Section("Architectures:", GanModels.Architectures);
             Section("Presets (--preset):", OptionLayers.Presets.Select(kv => (kv.Key, kv.Value.Description)));
             Section("Metrics (--metrics):", Metrics.MetricRegistry.All.Values.OrderBy(m => m.Name, StringComparer.Ordinal).Select(m => (m.Name, m.Description)));
-            Section("Datasets (--data):", Datasets.Known);
+            Section("Datasets (--data):", Datasets.Known.Concat(Datasets.Providers.Values.Select(p => (p.Name, p.Description))).ToList());
             return 0;
         });
         return cmd;

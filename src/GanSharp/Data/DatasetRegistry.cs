@@ -27,9 +27,39 @@ public sealed class DatasetOpenOptions
     public long Seed { get; init; }
 }
 
+/// <summary>
+/// A dataset known by name (`--data NAME`). One file per dataset; found by reflection over the GanSharp assembly
+/// (and any assembly registered with <see cref="Datasets.Register"/>), so adding one edits no other file.
+/// </summary>
+public interface IDatasetProvider
+{
+    string Name { get; }
+    string Description { get; }
+    TensorDataset Open(DatasetOpenOptions options, Action<string>? log);
+}
+
 /// <summary>Resolves a dataset spec: a known name or a folder of images.</summary>
 public static class Datasets
 {
+    private static readonly Dictionary<string, IDatasetProvider> _providers = Discover(typeof(IDatasetProvider).Assembly);
+
+    private static Dictionary<string, IDatasetProvider> Discover(System.Reflection.Assembly assembly) =>
+        assembly.GetTypes()
+            .Where(t => typeof(IDatasetProvider).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false } && t.GetConstructor(Type.EmptyTypes) is not null)
+            .Select(t => (IDatasetProvider)Activator.CreateInstance(t)!)
+            .ToDictionary(p => p.Name, StringComparer.Ordinal);
+
+    /// <summary>Adds a provider (e.g. one defined outside the library); a name already taken is refused.</summary>
+    public static void Register(IDatasetProvider provider)
+    {
+        lock (_providers)
+            if (!_providers.TryAdd(provider.Name, provider) && _providers[provider.Name].GetType() != provider.GetType())
+                throw new ArgumentException($"a dataset named '{provider.Name}' is already registered");
+    }
+
+    /// <summary>The datasets registered by providers, by name.</summary>
+    public static IReadOnlyDictionary<string, IDatasetProvider> Providers { get { lock (_providers) return new Dictionary<string, IDatasetProvider>(_providers); } }
+
     public static IReadOnlyList<(string Name, string Description)> Known { get; } =
     [
         ("mnist", "MNIST handwritten digits, 1x28x28, 10 classes (60000 train / 10000 test)"),
@@ -53,8 +83,9 @@ public static class Datasets
         "stacked-mnist" => StackedFrom(o, log),
         "ring" => GaussianMixture2D.Ring(o.Count, o.Seed),
         "grid" => GaussianMixture2D.Grid(o.Count, o.Seed),
+        _ when Providers.TryGetValue(spec, out var provider) => provider.Open(o, log),
         _ when Directory.Exists(spec) => ImageFolder.Load(spec, o.Size, o.Channels, log),
-        _ => throw new DataException($"unknown dataset '{spec}': use one of mnist, fashion-mnist, ring, grid or a folder of images"),
+        _ => throw new DataException($"unknown dataset '{spec}': use one of {string.Join(", ", Known.Select(k => k.Name).Where(n => !n.StartsWith('<')).Concat(Providers.Keys))} or a folder of images"),
     };
 
     private static TensorDataset StackedFrom(DatasetOpenOptions o, Action<string>? log)

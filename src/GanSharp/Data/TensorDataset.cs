@@ -3,23 +3,71 @@ using static TorchSharp.torch;
 
 namespace GanSharp.Data;
 
+/// <summary>The names of minibatch fields shared across families (a family may add its own).</summary>
+public static class BatchFields
+{
+    public const string Image = "image";
+    public const string Points = "points";
+    public const string Label = "label";
+    public const string Text = "text";
+    public const string TextMask = "text_mask";
+    public const string Source = "source";
+    public const string Landmarks = "landmarks";
+}
+
 /// <summary>
 /// An in-memory dataset: <see cref="Data"/> holds every example along dimension 0, either as uint8 pixels
 /// (N×C×H×W, 0..255, scaled to [-1, 1] on the way out) or as float32 values used as they are (e.g. N×2 points).
-/// <see cref="Labels"/> (int64, N) is optional.
+/// <see cref="Labels"/> (int64, N) is optional. Further named fields (captions as token ids, a paired source
+/// image, landmarks, ...) each hold N rows; <see cref="Attachments"/> carries what is not a tensor (a vocabulary).
+/// A minibatch gathers every field by the same indices (<see cref="GatherExtra"/>).
 /// </summary>
 public sealed class TensorDataset : IDisposable
 {
-    public TensorDataset(string name, Tensor data, Tensor? labels = null, int numClasses = 0)
+    public TensorDataset(string name, Tensor data, Tensor? labels = null, int numClasses = 0,
+        IReadOnlyDictionary<string, Tensor>? fields = null, IReadOnlyDictionary<string, object>? attachments = null)
     {
         if (data.dtype != ScalarType.Byte && data.dtype != ScalarType.Float32)
             throw new ArgumentException("dataset tensor must be uint8 pixels or float32 values", nameof(data));
         if (labels is not null && labels.shape[0] != data.shape[0])
             throw new ArgumentException("labels and data differ in length", nameof(labels));
+        foreach (var (k, v) in fields ?? new Dictionary<string, Tensor>())
+        {
+            if (k is BatchFields.Image or BatchFields.Label)
+                throw new ArgumentException($"field '{k}' is the dataset's data or labels, not an extra field", nameof(fields));
+            if (v.dim() == 0 || v.shape[0] != data.shape[0])
+                throw new ArgumentException($"field '{k}' has {(v.dim() == 0 ? 0 : v.shape[0])} rows, the data {data.shape[0]}", nameof(fields));
+        }
         Name = name;
         Data = data;
         Labels = labels;
         NumClasses = numClasses;
+        ExtraFields = fields ?? new Dictionary<string, Tensor>();
+        Attachments = attachments ?? new Dictionary<string, object>();
+    }
+
+    /// <summary>Named fields beyond the data and the labels (each N rows), e.g. "text", "source", "landmarks".</summary>
+    public IReadOnlyDictionary<string, Tensor> ExtraFields { get; }
+
+    /// <summary>Named objects that travel with the data (e.g. "vocabulary").</summary>
+    public IReadOnlyDictionary<string, object> Attachments { get; }
+
+    /// <summary>The names of the fields a minibatch of this dataset has: "image" (or "points"), "label" when labelled, then the extras.</summary>
+    public IReadOnlyList<string> Fields =>
+        new[] { IsImage ? BatchFields.Image : BatchFields.Points }
+            .Concat(Labels is null ? Array.Empty<string>() : new[] { BatchFields.Label })
+            .Concat(ExtraFields.Keys).ToList();
+
+    /// <summary>Every extra field at <paramref name="indices"/> (uint8 image fields scaled to [-1, 1] as the data is).</summary>
+    public Dictionary<string, Tensor> GatherExtra(Tensor indices)
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (k, v) in ExtraFields)
+        {
+            var x = v.index_select(0, indices);
+            result[k] = v.dtype == ScalarType.Byte && v.dim() == 4 ? x.to_type(ScalarType.Float32).div_(127.5).sub_(1.0) : x;
+        }
+        return result;
     }
 
     public string Name { get; }
@@ -92,5 +140,7 @@ public sealed class TensorDataset : IDisposable
     {
         Data.Dispose();
         Labels?.Dispose();
+        foreach (var v in ExtraFields.Values) v.Dispose();
+        foreach (var v in Attachments.Values) (v as IDisposable)?.Dispose();
     }
 }
