@@ -56,6 +56,9 @@ public sealed class GanOptions
     /// <summary>R1 penalty γ on real data (Mescheder et al. 2018); 0: off.</summary>
     public double R1 { get; set; }
 
+    /// <summary>Lazy R1 (stylegan2-ada): the penalty every N steps with its weight scaled by N; 1 = every step.</summary>
+    public int R1Every { get; set; } = 1;
+
     /// <summary>WGAN weight clipping c (critic weights kept in [−c, c]); 0: off.</summary>
     public double Clip { get; set; }
 
@@ -199,6 +202,7 @@ public sealed class GanOptions
         Positive(SampleEvery, "sample-every");
         Positive(CheckpointEvery, "checkpoint-every");
         Positive(Keep, "keep");
+        Positive(R1Every, "r1-every");
         Positive(SampleCount, "sample-count");
         if (Pack < 1) throw new ArgumentException($"--pack must be at least 1 (got {Pack})");
         if (Batch % Pack != 0) throw new ArgumentException($"--batch {Batch} must be a multiple of --pack {Pack}");
