@@ -167,6 +167,12 @@ public sealed class ConditionalGanFamily : IGanFamily
     public string Name => "cgan";
     public string Description => "conditional GAN, class labels into G and D (Mirza & Osindero 2014; --cond-d projection: Miyato & Koyama 2018)";
 
+    public IReadOnlyList<string> RequiredFields => new[] { GanSharp.Data.BatchFields.Image, GanSharp.Data.BatchFields.Label };
+
+    public IReadOnlyList<(string Name, string Description)> Architectures => GanModels.ImageArchitectures.Where(a => a.Name is "dcgan28" or "dcgan32" or "dcgan64").ToList();
+
+    public string? DefaultPreset(string? data, string? arch) => data switch { null or "mnist" => "cgan-mnist", "fashion-mnist" => "cgan-fashion", _ => null };
+
     /// <summary>Throws (one line) unless the data has class labels.</summary>
     public static void RequireLabels(string data, int numClasses)
     {

@@ -19,6 +19,14 @@ public sealed class SemiSupervisedFamily : IGanFamily
     public string Name => "semisup";
     public string Description => "semi-supervised GAN: D as a K+1-class classifier, feature matching (Salimans et al. 2016)";
 
+    public IReadOnlyList<string> RequiredFields => new[] { BatchFields.Image, BatchFields.Label };
+
+    public IReadOnlyList<(string Name, string Description)> Architectures => SemiSupervisedNetworks.Architectures;
+
+    public string ResolveArch(GanOptions options, long[] exampleShape) => SemiSupervisedNetworks.ResolveArch(options, exampleShape);
+
+    public string? DefaultPreset(string? data, string? arch) => arch == "semisup-conv" ? "semisup-conv" : "semisup-mlp";
+
     /// <summary>
     /// The semi-supervised objective is its own (K+1 classes, feature matching): the stability options of the loss
     /// object and of D's architecture are refused, each in one line, rather than ignored.

@@ -75,7 +75,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         string path = Path.Combine(_run.SamplesDir, $"step-{trainer.Step:D6}.png");
         using (var scope = NewDisposeScope())
         {
-            var images = Sample(trainer.System, _fixedNoise, _fixedCondition);
+            var images = trainer.System.GridImages(Sample(trainer.System, _fixedNoise, _fixedCondition), _fixedCondition);
             SaveSamples(images, path, $"step {trainer.Step}", _means, _columns);
         }
         var (steps, series) = MetricsLog.Read(_run.MetricsPath, "loss_d", "loss_g", "d_real", "d_fake");
