@@ -55,6 +55,9 @@ public interface IBatchSource : IDisposable
     /// <summary>The next minibatch; valid until <see cref="Release"/>.</summary>
     Batch Next();
 
+    /// <summary>Examples per batch handed out next.</summary>
+    int BatchSize { get; }
+
     /// <summary>The position after the last batch handed out (saved in checkpoints).</summary>
     long Epoch { get; }
     long Cursor { get; }
@@ -71,7 +74,7 @@ public interface IBatchSource : IDisposable
 public sealed class ShuffledBatches : IBatchSource
 {
     private readonly TensorDataset _data;
-    private readonly int _batch;
+    private int _batch;
     private readonly long _seed;
     private Tensor? _perm;
     private long _permEpoch = -1;
@@ -90,6 +93,21 @@ public sealed class ShuffledBatches : IBatchSource
 
     public long Epoch { get; private set; }
     public long Cursor { get; private set; }
+
+    /// <summary>
+    /// Examples per batch; a family may change it between batches (per phase or per resolution). The order of
+    /// examples is unchanged: the next batch starts where the last one ended.
+    /// </summary>
+    public int BatchSize
+    {
+        get => _batch;
+        set
+        {
+            if (value < 1 || value > _data.Count)
+                throw new ArgumentException($"batch size {value} is outside 1..{_data.Count} (the dataset's size)");
+            _batch = value;
+        }
+    }
 
     /// <summary>Image batches come out in channels-last layout (the same values).</summary>
     public bool ChannelsLastImages { get; }

@@ -159,6 +159,9 @@ public class GanSystem : IDisposable
     /// </summary>
     public virtual void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors) { }
 
+    /// <summary>Examples per batch in the given step (default --batch; a growing family may use one per resolution).</summary>
+    public virtual int BatchSize(int step) => Options.Batch;
+
     /// <summary>Called before each step with the step about to run (e.g. to grow networks on schedule).</summary>
     public virtual void BeforeStep(int step) { }
 

@@ -32,6 +32,9 @@ public sealed record Phase(string Name, string Group, Func<PhaseContext, LossRes
     public int Repeat { get; init; } = 1;
     public bool NewBatch { get; init; } = true;
 
+    /// <summary>Examples per batch in this phase (null: the system's <see cref="GanSystem.BatchSize"/> for the step).</summary>
+    public int? BatchSize { get; init; }
+
     /// <summary>The metrics.jsonl key of the loss (default "loss_" + lower-case name).</summary>
     public string LossName { get; init; } = "loss_" + Name.ToLowerInvariant();
 

@@ -202,6 +202,7 @@ public sealed class Trainer : IDisposable
         int step = Step + 1;
         bool measure = step % Options.LogEvery == 0 || step == Options.Steps || step == 1;
         System.BeforeStep(step);
+        int stepBatch = System.BatchSize(step);
         System.TrainMode();
         System.Progress = (double)(step - 1) / Options.Steps;
         foreach (var (name, group) in _groups)
@@ -225,7 +226,11 @@ public sealed class Trainer : IDisposable
             var opt = Optimizer(phase.Group);
             for (int k = 0; k < phase.Repeat; k++)
             {
-                if (phase.NewBatch || batch is null) batch = Batches.Next();
+                if (phase.NewBatch || batch is null)
+                {
+                    EnsureBatchSize(phase.BatchSize ?? stepBatch);
+                    batch = Batches.Next();
+                }
                 ctx.Batch = batch;
                 ctx.Repeat = k;
                 opt.ZeroGrad();
@@ -253,6 +258,20 @@ public sealed class Trainer : IDisposable
             AfterPhase(phase);
         }
         return Finish(step, losses, stats, norms, measure);
+    }
+
+    /// <summary>Sets the batch size of the source (a prefetching one is replaced by a plain one at the same position).</summary>
+    private void EnsureBatchSize(int size)
+    {
+        if (Batches.BatchSize == size) return;
+        if (Batches is ShuffledBatches plain)
+        {
+            plain.BatchSize = size;
+            return;
+        }
+        long epoch = Batches.Epoch, cursor = Batches.Cursor;
+        Batches.Dispose();
+        Batches = new ShuffledBatches(Data, size, Options.Seed, epoch, cursor, Knobs.ChannelsLast && Data.IsImage);
     }
 
     private void AfterPhase(Phase phase)

@@ -76,6 +76,9 @@ public sealed class ToyGrowingSystem : GanSystem
         ReplaceNetworks(new Dictionary<string, nn.Module> { ["G"] = BuildG(), ["D"] = BuildD() });
     }
 
+    /// <summary>Half the batch once grown (a batch size per resolution).</summary>
+    public override int BatchSize(int step) => Grown ? Options.Batch / 2 : Options.Batch;
+
     public override void BeforeStep(int step)
     {
         if (step == ToyGrowingFamily.GrowAt) Grow();
@@ -99,10 +102,10 @@ public sealed class ToyGrowingFamilyTests
 {
     static ToyGrowingFamilyTests() => GanFamilies.Register(new ToyGrowingFamily());
 
-    private static GanOptions Options(bool? fused = null, bool? channelsLast = null) => new()
+    private static GanOptions Options(bool? fused = null, bool? channelsLast = null, bool? prefetch = null) => new()
     {
         Model = ToyGrowingFamily.ModelName, Data = "tiny8", Steps = 10, Batch = 8, ZDim = 4, Threads = 1, LogEvery = 1,
-        SampleEvery = 1000, CheckpointEvery = 1000, SampleCount = 4, Seed = 21, Ema = 0.8, FusedAdam = fused, ChannelsLast = channelsLast,
+        SampleEvery = 1000, CheckpointEvery = 1000, SampleCount = 4, Seed = 21, Ema = 0.8, FusedAdam = fused, ChannelsLast = channelsLast, Prefetch = prefetch,
     };
 
     private static TensorDataset Images()
@@ -135,9 +138,11 @@ public sealed class ToyGrowingFamilyTests
         Assert.Equal(0.0, state["exp_avg.c1.weight"].abs().sum().item<float>());
         Assert.Equal(new[] { "c0.weight", "c0.bias", "c1.weight", "c1.bias", "out.weight", "out.bias" },
             system.D.named_parameters().Select(p => p.name));
-        // The optimizer updates the new layers.
+        // The optimizer updates the new layers, and the batch size follows the resolution.
         var before = grown["c1.weight"].detach().clone();
+        Assert.Equal(8, trainer.Batches.BatchSize);
         trainer.TrainStep();
+        Assert.Equal(4, trainer.Batches.BatchSize);
         Assert.False(before.equal(system.G.named_parameters().First(p => p.name == "c1.weight").parameter).all().item<bool>());
     }
 
@@ -173,6 +178,13 @@ public sealed class ToyGrowingFamilyTests
         for (int i = 0; i < o.Steps; i++) { var s = trainer.TrainStep(); losses.Add((s.LossD, s.LossG)); }
         check?.Invoke(trainer);
         return losses;
+    }
+
+    [Fact]
+    public void APrefetchingSourceGivesWayWhenTheBatchSizeChanges()
+    {
+        var prefetched = Losses(Options(prefetch: true), t => Assert.Equal(4, t.Batches.BatchSize));
+        Assert.Equal(Losses(Options(prefetch: false)), prefetched);
     }
 
     [Fact]
