@@ -129,7 +129,7 @@ public sealed class SemiSupervisedSystem : GanSystem
         Tensor realFeatures;
         using (no_grad())
             realFeatures = Classifier.Forward(batch.Real).Features;
-        return new LossResult(SemiSupervisedLoss.FeatureMatching(realFeatures, fakeFeatures), DFake: dFake);
+        return new LossResult(SemiSupervisedLoss.FeatureMatchingSum(realFeatures, fakeFeatures), DFake: dFake);
     }
 
     public override string? JointLossesUnsupported() => "the semisup family has its own losses";

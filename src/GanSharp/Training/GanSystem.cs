@@ -320,7 +320,7 @@ public class GanSystem : IDisposable
         {
             var realFeatures = DFeatures(DInput(batch.Real, generator));
             var fakeFeatures = DFeatures(DInput(fake, generator));
-            return new LossResult(GanLosses.FeatureMatching(realFeatures, fakeFeatures));
+            return new LossResult(GanLosses.FeatureMatchingMean(realFeatures, fakeFeatures));
         }
         var fakeOut = D.call(DInput(fake, generator));
         return new LossResult(Loss.Generator(fakeOut), DFake: Loss.MeanOutput(fakeOut));
