@@ -63,16 +63,17 @@ public sealed class AdaAugment
         {
             var i = (rand(new[] { n }, dtype: x.dtype, generator: generator) * 2).floor();
             var flip = i.eq(1).logical_and(Coin(n));
-            x = where(View(flip), x.flip(3), x);
+            if (Any(flip)) x = where(View(flip), x.flip(3), x);
         }
         if (Ops.HasFlag(AdaOps.Rotate90))
         {
             var i = (rand(new[] { n }, dtype: x.dtype, generator: generator) * 4).floor();
             var k = where(Coin(n), i, zeros_like(i));
-            var y = x;
             for (int quarter = 1; quarter < 4; quarter++)
-                y = where(View(k.eq(quarter)), x.rot90(quarter, (2, 3)), y);
-            x = y;
+            {
+                var turn = k.eq(quarter);                                                       // each sample turns at most once
+                if (Any(turn)) x = where(View(turn), x.rot90(quarter, (2, 3)), x);
+            }
         }
         if (Ops.HasFlag(AdaOps.IntegerTranslation))
         {
@@ -80,14 +81,14 @@ public sealed class AdaAugment
             t = where(Coin(n, 1), t, zeros_like(t));
             var tx = (t[.., 0] * w).round().to_type(ScalarType.Int64);
             var ty = (t[.., 1] * h).round().to_type(ScalarType.Int64);
-            x = TranslateReflect(x, ty, tx);
+            if (Any(tx.ne(0).logical_or(ty.ne(0)))) x = TranslateReflect(x, ty, tx);
         }
         if (Ops.HasFlag(AdaOps.IsotropicScaling))
         {
             var s = (randn(new[] { n }, dtype: x.dtype, generator: generator) * ScaleStd).exp2();
             var pick = Coin(n);
             s = where(pick, s, ones_like(s));
-            x = where(View(pick), Scale(x, s), x);
+            if (Any(pick)) x = where(View(pick), Scale(x, s), x);
         }
 
         // Colour: C' = saturation · contrast · brightness, as the reference composes them.
@@ -96,23 +97,28 @@ public sealed class AdaAugment
         if (Ops.HasFlag(AdaOps.Brightness))
         {
             var b = randn(new[] { n }, dtype: x.dtype, generator: generator) * BrightnessStd;
-            rgb = where(View(Coin(n)), rgb + View(b), rgb);
+            var pick = Coin(n);
+            if (Any(pick)) rgb = where(View(pick), rgb + View(b), rgb);
         }
         if (Ops.HasFlag(AdaOps.Contrast))
         {
             var f = (randn(new[] { n }, dtype: x.dtype, generator: generator) * ContrastStd).exp2();
-            rgb = where(View(Coin(n)), rgb * View(f), rgb);
+            var pick = Coin(n);
+            if (Any(pick)) rgb = where(View(pick), rgb * View(f), rgb);
         }
         if (Ops.HasFlag(AdaOps.Saturation) && colour == 3)
         {
             var f = (randn(new[] { n, 1L, 1 }, dtype: x.dtype, generator: generator) * SaturationStd).exp2();
             var pick = Coin(n, 1, 1);
             var luma = rgb.mean(new long[] { 1 }, keepdim: true);                               // N × 1 × H × W: projection on (1,1,1)/√3
-            rgb = where(View(pick.view(n)), luma + (rgb - luma) * View(f.view(n)), rgb);
+            if (Any(pick)) rgb = where(View(pick.view(n)), luma + (rgb - luma) * View(f.view(n)), rgb);
         }
         x = c == colour ? rgb : cat(new[] { rgb, x[.., (int)colour..] }, 1);
         return x.MoveToOuterDisposeScope();
     }
+
+    /// <summary>True when any sample is picked: an op nobody drew is skipped (its draws still happen, so the stream is the same).</summary>
+    static bool Any(Tensor mask) => mask.any().item<bool>();
 
     /// <summary>
     /// output[i, j] = input[reflect(i − dy), reflect(j − dx)] for integer shifts (int64, N each): the image moves by
