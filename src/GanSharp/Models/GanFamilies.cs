@@ -40,6 +40,9 @@ public interface IGanFamily
 
     /// <summary>True when the progress grid and evaluation take inputs from held-out data (conditioned on images or text).</summary>
     bool NeedsHeldOut => false;
+
+    /// <summary>The family's own options (flags, config keys; values in <see cref="GanOptions.Extra"/>, read with <see cref="GanOptions.Get{T}"/>).</summary>
+    IReadOnlyList<OptionSpec> Options => Array.Empty<OptionSpec>();
 }
 
 /// <summary>Every <see cref="IGanFamily"/> in the GanSharp assembly, plus those registered, by name.</summary>
