@@ -191,8 +191,21 @@ public sealed class OptionCatalog
     /// <summary>The families whose options are in the catalog (the models <c>gansharp train</c> accepts).</summary>
     public IReadOnlyList<IGanFamily> Families { get; }
 
-    /// <summary>The catalog of <see cref="GanOptions"/> and the families in <see cref="GanFamilies.All"/>.</summary>
-    public static OptionCatalog Default => For(GanFamilies.All.Values);
+    private static (object Families, int Count, OptionCatalog Catalog)? _default;
+
+    /// <summary>The catalog of <see cref="GanOptions"/> and the families in <see cref="GanFamilies.All"/> (rebuilt when that changes).</summary>
+    public static OptionCatalog Default
+    {
+        get
+        {
+            var all = GanFamilies.All;
+            var cached = _default;
+            if (cached is { } c && ReferenceEquals(c.Families, all) && c.Count == all.Count) return c.Catalog;
+            var catalog = For(all.Values);
+            _default = (all, all.Count, catalog);
+            return catalog;
+        }
+    }
 
     /// <summary>The core options and those of <paramref name="families"/> (e.g. a family defined in a test).</summary>
     public static OptionCatalog For(IEnumerable<IGanFamily> families)
