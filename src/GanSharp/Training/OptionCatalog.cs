@@ -191,18 +191,18 @@ public sealed class OptionCatalog
     /// <summary>The families whose options are in the catalog (the models <c>gansharp train</c> accepts).</summary>
     public IReadOnlyList<IGanFamily> Families { get; }
 
-    private static (object Families, int Count, OptionCatalog Catalog)? _default;
+    private static (IGanFamily[] Families, OptionCatalog Catalog)? _default;
 
-    /// <summary>The catalog of <see cref="GanOptions"/> and the families in <see cref="GanFamilies.All"/> (rebuilt when that changes).</summary>
+    /// <summary>The catalog of <see cref="GanOptions"/> and the families in <see cref="GanFamilies.All"/> (rebuilt when one is registered).</summary>
     public static OptionCatalog Default
     {
         get
         {
-            var all = GanFamilies.All;
+            var all = GanFamilies.All.Values.OrderBy(f => f.Name, StringComparer.Ordinal).ToArray();
             var cached = _default;
-            if (cached is { } c && ReferenceEquals(c.Families, all) && c.Count == all.Count) return c.Catalog;
-            var catalog = For(all.Values);
-            _default = (all, all.Count, catalog);
+            if (cached is { } c && c.Families.SequenceEqual(all, ReferenceEqualityComparer.Instance)) return c.Catalog;
+            var catalog = For(all);
+            _default = (all, catalog);
             return catalog;
         }
     }
