@@ -1,6 +1,7 @@
 using GanSharp.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using GanSharp.Families;
 
 namespace GanSharp.Bench;
 
@@ -103,11 +104,11 @@ public static class Flops
     /// <summary>
     /// Builds the networks and throws when the layer table's weight counts differ from the networks' matrix and
     /// kernel parameters (every parameter with 2 or more dimensions): the table no longer mirrors
-    /// <see cref="Models.GanModels.Build"/>.
+    /// <see cref="GanModels.Build"/>.
     /// </summary>
     private static void CheckAgainst(GanOptions o, long[] exampleShape, (Layer[] G, Layer[] D) table)
     {
-        var (g, d) = Models.GanModels.Build(o, exampleShape);
+        var (g, d) = GanModels.Build(o, exampleShape);
         using var _ = g;
         using var __ = d;
         foreach (var (name, layers, net) in new (string, Layer[], nn.Module)[] { ("G", table.G, g), ("D", table.D, d) })

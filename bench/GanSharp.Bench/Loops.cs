@@ -3,6 +3,7 @@ using GanSharp.Models;
 using GanSharp.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using GanSharp.Families;
 
 namespace GanSharp.Bench;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using GanSharp.Data;
 using GanSharp.Performance;
 using GanSharp.Training;
+using GanSharp.Families;
 
 namespace GanSharp.Bench;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GanSharp.Training;
 using Spectre.Console;
+using GanSharp.Runs;
 
 namespace GanSharp.Cli;
 

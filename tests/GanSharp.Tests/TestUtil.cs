@@ -1,6 +1,8 @@
 using GanSharp.Data;
 using GanSharp.Training;
 using static TorchSharp.torch;
+using GanSharp.Families;
+using GanSharp.Runs;
 
 namespace GanSharp.Tests;
 
@@ -101,7 +103,7 @@ public static class TestUtil
     public static (List<(double D, double G)> Losses, Dictionary<string, Tensor> Weights) Train(GanOptions o, TensorDataset data, int steps)
     {
         set_num_threads(1);
-        var (gNet, dNet) = Models.GanModels.Build(o, data.ExampleShape);
+        var (gNet, dNet) = GanModels.Build(o, data.ExampleShape);
         using var system = new GanSystem(gNet, dNet, o, data.ExampleShape);
         using var trainer = new Trainer(system, data);
         var losses = new List<(double, double)>();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using GanSharp.Training;
+using GanSharp.Runs;
 
 namespace GanSharp.Cli.Commands;
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
 using GanSharp.Training;
+using GanSharp.Families;
+using GanSharp.Runs;
 
 namespace GanSharp.Cli.Commands;
 
@@ -169,7 +171,7 @@ public sealed class TrainCommand
                 throw new ArgumentException($"run directory '{Path.Combine(outDir, name)}' already exists: pass --resume {Path.Combine(outDir, name)} to continue it, or choose another --name");
             data = OpenData(options);
             run = TrainingRun.Create(options, data, outDir, name, Log);
-            Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({Models.GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s); speed knobs: {run.Trainer.Knobs.Describe()}");
+            Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s); speed knobs: {run.Trainer.Knobs.Describe()}");
         }
 
         using (data)

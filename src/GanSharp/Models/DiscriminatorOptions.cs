@@ -20,17 +20,6 @@ public sealed record DiscriminatorOptions
     public int MinibatchDiscDims { get; init; } = 5;
     public int Maxout { get; init; }
 
-    public static DiscriminatorOptions From(Training.GanOptions o) => new()
-    {
-        Pack = o.Pack,
-        SpectralNorm = o.SpectralNorm,
-        // WGAN-GP penalizes per-example gradients: no BatchNorm in the critic (Gulrajani et al. use layer norm or none).
-        BatchNorm = !o.SpectralNorm && o.Loss != Losses.LossKind.WganGp,
-        MinibatchStd = o.MinibatchStd,
-        MinibatchDiscKernels = o.MinibatchDisc,
-        Maxout = o.Maxout,
-    };
-
     public Module<Tensor, Tensor> Conv(long inC, long outC, long kernel, long stride, long padding, bool bias) => SpectralNorm
         ? new SNConv2d(inC, outC, kernel, stride, padding, bias)
         : Conv2d(inC, outC, kernel, stride: stride, padding: padding, bias: bias);

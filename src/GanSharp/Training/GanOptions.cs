@@ -231,7 +231,7 @@ public sealed class GanOptions
     public string SemisupMode { get; set; } = "kplus1";
 
     /// <summary>
-    /// Values of family-declared options (<see cref="Models.IGanFamily.Options"/>), by kebab-case key. Written inline into
+    /// Values of family-declared options (<see cref="IGanFamily.Options"/>), by kebab-case key. Written inline into
     /// the options object of options.json and checkpoint headers, after the core options; read them with
     /// <see cref="Get{T}"/>. Only the options of the run's family are stored.
     /// </summary>
@@ -423,7 +423,7 @@ public static class OptionLayers
     }
 
     /// <summary>
-    /// The architecture against the model's family (<see cref="Models.IGanFamily.Architectures"/>): a family with
+    /// The architecture against the model's family (<see cref="IGanFamily.Architectures"/>): a family with
     /// a single architecture (mlp) always gets it, and an explicit other --arch is refused; an --arch that is not
     /// one of a family's architectures is refused. The one place of this rule for the CLI, config files and sweeps.
     /// </summary>

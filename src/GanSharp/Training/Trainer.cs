@@ -357,7 +357,7 @@ public sealed class Trainer : IDisposable
         var header = new CheckpointHeader
         {
             Family = Options.Model,
-            Arch = Models.GanModels.ResolveArch(Options, System.ExampleShape),
+            Arch = GanFamilies.Get(Options.Model).ResolveArch(Options, System.ExampleShape),
             Step = Step,
             NumClasses = Data.NumClasses,
             ExampleShape = System.ExampleShape,

@@ -1,8 +1,10 @@
+using GanSharp.Families;
 using System.Text.Json.Nodes;
 using GanSharp.Cli.Commands;
 using GanSharp.Models;
 using GanSharp.Training;
 using Xunit;
+using GanSharp.Runs;
 
 namespace GanSharp.Tests.Cli;
 
@@ -17,6 +19,8 @@ public class OptionCatalogTests
     {
         public string Name => "toy-options";
         public string Description => "a family that only declares options (tests)";
+
+        public string ResolveArch(GanOptions options, long[] exampleShape) => GanModels.ResolveImageArch(options, exampleShape, Name);
 
         public IReadOnlyList<OptionSpec> Options { get; } = new[]
         {

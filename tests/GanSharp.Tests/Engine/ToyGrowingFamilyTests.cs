@@ -6,6 +6,7 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using GanSharp.Runs;
 
 namespace GanSharp.Tests.Engine;
 

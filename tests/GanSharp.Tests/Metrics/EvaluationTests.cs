@@ -4,6 +4,8 @@ using GanSharp.Models;
 using GanSharp.Training;
 using Xunit;
 using static TorchSharp.torch;
+using GanSharp.Families;
+using GanSharp.Runs;
 
 namespace GanSharp.Tests.Metrics;
 
@@ -144,7 +146,7 @@ public class EvalContextOwnershipTests
     {
         using var data = TestUtil.TinyImages(32);
         var o = TestUtil.TinyDcgan();
-        using var system = GanSharp.Models.GanFamilies.Create(o, data.ExampleShape, 0);
+        using var system = GanFamilies.Create(o, data.ExampleShape, 0);
         using var ctx = new EvalContext(system, "tiny", data, null, new EvalSettings { CacheDir = null });
         double first;
         using (NewDisposeScope()) first = ctx.Generated(8).sum().item<float>();  // as Evaluator.Run's per-metric scope

@@ -5,6 +5,8 @@ using GanSharp.Models;
 using GanSharp.Training;
 using Xunit;
 using static TorchSharp.torch;
+using GanSharp.Families;
+using GanSharp.Runs;
 
 namespace GanSharp.Tests.Conditional; // not ".Models": that would shadow GanSharp.Models in TestUtil
 

@@ -2,6 +2,7 @@ using GanSharp.Models;
 using GanSharp.Training;
 using Xunit;
 using static TorchSharp.torch;
+using GanSharp.Families;
 
 namespace GanSharp.Tests.StackedMnistNetworks; // not ".Models": that would shadow GanSharp.Models in TestUtil
 
@@ -87,7 +88,7 @@ public class StackedMnistNetworkTests
     {
         var o = new GanOptions { Pack = 2 };
         manual_seed(1);
-        using var d = DcGan.Discriminator28Deep(channels: 3, width: 8, DiscriminatorOptions.From(o));
+        using var d = DcGan.Discriminator28Deep(channels: 3, width: 8, GanModels.DiscriminatorOptionsFor(o));
         using var x = rand(4, 3, 28, 28);
         using var y = d.call(x);
         Assert.Equal(new long[] { 2 }, y.shape); // 4 samples judged in 2 packs

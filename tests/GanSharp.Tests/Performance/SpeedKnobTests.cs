@@ -5,6 +5,7 @@ using GanSharp.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using GanSharp.Families;
 
 namespace GanSharp.Tests.Performance;
 

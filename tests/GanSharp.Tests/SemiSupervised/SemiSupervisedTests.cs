@@ -156,7 +156,7 @@ public class SemiSupervisedTrainingTests
     public void TheSystemUsesOnlyTheBalancedLabelledSubset()
     {
         using var data = Data();
-        using var system = (SemiSupervisedSystem)Models.GanFamilies.Create(Tiny(), data.ExampleShape, data.NumClasses);
+        using var system = (SemiSupervisedSystem)GanFamilies.Create(Tiny(), data.ExampleShape, data.NumClasses);
         system.Attach(data);
         Assert.Equal(LabelledSplit.Balanced(data.Labels!, 20, 10, 3), system.LabelledIndices);
         using var g = new Generator(1);
@@ -180,7 +180,7 @@ public class SemiSupervisedTrainingTests
     {
         using var data = Data();
         var o = Tiny();
-        using var system = (SemiSupervisedSystem)Models.GanFamilies.Create(o, data.ExampleShape, data.NumClasses);
+        using var system = (SemiSupervisedSystem)GanFamilies.Create(o, data.ExampleShape, data.NumClasses);
         system.Attach(data);
         double e = SemiSupervisedEvaluation.TestError(system.Classifier, data);
         Assert.InRange(e, 0, 1);

@@ -4,6 +4,7 @@ using GanSharp.Models;
 using GanSharp.Training;
 using Xunit;
 using static TorchSharp.torch;
+using GanSharp.Families;
 
 namespace GanSharp.Tests.Stability;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using GanSharp.Losses;
 using GanSharp.Training;
 using Xunit;
+using GanSharp.Runs;
 
 namespace GanSharp.Tests.Training;
 

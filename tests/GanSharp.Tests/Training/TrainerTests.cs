@@ -3,6 +3,8 @@ using GanSharp.Models;
 using GanSharp.Training;
 using Xunit;
 using static TorchSharp.torch;
+using GanSharp.Families;
+using GanSharp.Runs;
 
 namespace GanSharp.Tests.Training;
 

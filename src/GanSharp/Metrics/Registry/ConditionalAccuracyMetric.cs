@@ -1,3 +1,4 @@
+using GanSharp.Training;
 using GanSharp.Models;
 using static TorchSharp.torch;
 

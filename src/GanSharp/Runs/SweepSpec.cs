@@ -1,9 +1,10 @@
+using GanSharp.Training;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanSharp.Metrics;
 
-namespace GanSharp.Training;
+namespace GanSharp.Runs;
 
 /// <summary>One configuration of a sweep: a name and the options it sets over the sweep's base.</summary>
 public sealed record SweepConfig(string Name, JsonObject Overrides);

@@ -1,7 +1,8 @@
+using GanSharp.Models;
 using GanSharp.Training;
 using static TorchSharp.torch;
 
-namespace GanSharp.Models;
+namespace GanSharp.Families;
 
 /// <summary>Builds a model family's networks from resolved options and the shape of one example.</summary>
 public static class GanModels
@@ -53,7 +54,7 @@ public static class GanModels
         string arch = ResolveArch(o, exampleShape);
         manual_seed(o.Seed);
         int channels = exampleShape.Length == 3 ? (int)exampleShape[0] : 0;
-        var dOptions = DiscriminatorOptions.From(o);
+        var dOptions = DiscriminatorOptionsFor(o);
         return arch switch
         {
             "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm), DcGan.Discriminator28(channels, o.WidthD, dOptions)),
@@ -67,6 +68,18 @@ public static class GanModels
         };
     }
 
+    /// <summary>The stability fixes that change D's architecture, as the options ask for them.</summary>
+    public static DiscriminatorOptions DiscriminatorOptionsFor(GanOptions o) => new()
+    {
+        Pack = o.Pack,
+        SpectralNorm = o.SpectralNorm,
+        // WGAN-GP penalizes per-example gradients: no BatchNorm in the critic (Gulrajani et al. use layer norm or none).
+        BatchNorm = !o.SpectralNorm && o.Loss != Losses.LossKind.WganGp,
+        MinibatchStd = o.MinibatchStd,
+        MinibatchDiscKernels = o.MinibatchDisc,
+        Maxout = o.Maxout,
+    };
+
     /// <summary>Thread policy: tiny (MLP) models are per-op-overhead bound and run best on one thread.</summary>
-    public static int DefaultThreads(GanOptions o) => o.Threads > 0 ? o.Threads : GanFamilies.Get(o.Model).DefaultThreads(o);
+    public static int DefaultThreads(GanOptions o) => GanFamilies.DefaultThreads(o);
 }

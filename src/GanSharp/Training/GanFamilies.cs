@@ -1,7 +1,6 @@
 using GanSharp.Data;
-using GanSharp.Training;
 
-namespace GanSharp.Models;
+namespace GanSharp.Training;
 
 /// <summary>
 /// A model family (`gansharp train NAME`): it owns its parts — how its <see cref="GanSystem"/> (networks,
@@ -30,7 +29,7 @@ public interface IGanFamily
     IReadOnlyList<(string Name, string Description)> Architectures => Array.Empty<(string, string)>();
 
     /// <summary>The architecture the options name, or the one that fits the data (throws one line when none fits).</summary>
-    string ResolveArch(GanOptions options, long[] exampleShape) => GanModels.ResolveImageArch(options, exampleShape, Name);
+    string ResolveArch(GanOptions options, long[] exampleShape);
 
     /// <summary>Torch threads when --threads is not given (tiny per-op-bound models run best on one).</summary>
     int DefaultThreads(GanOptions options) => Environment.ProcessorCount;
@@ -92,47 +91,11 @@ public static class GanFamilies
         }
     }
 
+    /// <summary>Torch threads for a run: --threads, else the family's policy (one for per-op-bound MLPs).</summary>
+    public static int DefaultThreads(GanOptions o) => o.Threads > 0 ? o.Threads : Get(o.Model).DefaultThreads(o);
+
     /// <summary>Every family's architectures (for `gansharp list` and option validation).</summary>
     public static IReadOnlyList<(string Name, string Description)> Architectures =>
         All.Values.SelectMany(f => f.Architectures).DistinctBy(a => a.Name).ToList();
 }
 
-/// <summary>DCGAN (Radford et al. 2015): the unconditional GAN with convolutional networks.</summary>
-public sealed class DcGanFamily : IGanFamily
-{
-    public string Name => "dcgan";
-    public string Description => "deep convolutional GAN (Radford et al. 2015)";
-
-    public IReadOnlyList<(string Name, string Description)> Architectures => GanModels.ImageArchitectures;
-
-    public string? DefaultPreset(string? data, string? arch) => data is null or "mnist" ? "dcgan-mnist" : null;
-
-    public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
-    {
-        var (g, d) = GanModels.Build(options, exampleShape);
-        return new GanSystem(g, d, options, exampleShape);
-    }
-}
-
-/// <summary>The fully connected GAN of Goodfellow et al. 2014.</summary>
-public sealed class MlpGanFamily : IGanFamily
-{
-    public string Name => "mlp";
-    public string Description => "fully connected GAN (Goodfellow et al. 2014)";
-
-    public IReadOnlyList<string> RequiredFields => new[] { BatchFields.Image + "|" + BatchFields.Points };
-
-    public IReadOnlyList<(string Name, string Description)> Architectures => new[] { GanModels.MlpArchitecture };
-
-    public string ResolveArch(GanOptions options, long[] exampleShape) => "mlp";
-
-    /// <summary>MLPs are per-op-overhead bound: one thread (docs/performance.md).</summary>
-    public int DefaultThreads(GanOptions options) => 1;
-
-
-    public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
-    {
-        var (g, d) = GanModels.Build(options, exampleShape);
-        return new GanSystem(g, d, options, exampleShape);
-    }
-}

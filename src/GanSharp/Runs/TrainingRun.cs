@@ -1,9 +1,10 @@
+using GanSharp.Training;
 using GanSharp.Data;
 using GanSharp.Metrics;
 using GanSharp.Models;
 using static TorchSharp.torch;
 
-namespace GanSharp.Training;
+namespace GanSharp.Runs;
 
 /// <summary>
 /// A training run bound to its run directory: builds the family's networks from the options, attaches the
@@ -16,7 +17,7 @@ public sealed class TrainingRun : IDisposable
     private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, Action<string>? log, TensorDataset? heldOut)
     {
         Directory = dir;
-        Threads = GanModels.DefaultThreads(options);
+        Threads = GanFamilies.DefaultThreads(options);
         set_num_threads(Threads);
         System = GanFamilies.Create(options, data.ExampleShape, data.NumClasses);
         if (heldOut is not null) System.AttachHeldOut(heldOut);

@@ -1,9 +1,10 @@
+using GanSharp.Training;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using GanSharp.Metrics;
 
-namespace GanSharp.Training;
+namespace GanSharp.Runs;
 
 /// <summary>Mean, sample standard deviation (n − 1; 0 for one value) and the values themselves.</summary>
 public sealed record SweepStat(double Mean, double Std, IReadOnlyList<double> Values)

@@ -1,8 +1,9 @@
+using GanSharp.Training;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GanSharp.Models;
 
-namespace GanSharp.Training;
+namespace GanSharp.Runs;
 
 public enum SweepJobExit
 {
@@ -29,7 +30,7 @@ public sealed record SweepSummary(int Total, int Skipped, int Finished, int Inte
 /// <summary>
 /// Runs a sweep's jobs: skips finished ones, resumes partial ones, starts the rest, at most
 /// <see cref="Jobs"/> at once and never more torch threads than <see cref="Cores"/> (each job's threads are
-/// <see cref="GanModels.DefaultThreads"/> of its options: 1 for MLPs). Each job runs through a launcher: in this
+/// <see cref="GanFamilies.DefaultThreads"/> of its options: 1 for MLPs). Each job runs through a launcher: in this
 /// process (<see cref="InProcess"/>, one at a time: torch's thread count is process-wide) or as a child process
 /// (<see cref="ChildProcess"/>). Results are rewritten after every finished job.
 /// </summary>
@@ -80,7 +81,7 @@ public sealed class SweepRunner(SweepSpec spec, string outDir)
             while (!cancel.IsCancellationRequested && queue.Count > 0 && running.Count < Jobs)
             {
                 var job = queue.Peek();
-                int threads = Math.Min(GanModels.DefaultThreads(job.Options), Cores);
+                int threads = Math.Min(GanFamilies.DefaultThreads(job.Options), Cores);
                 if (running.Count > 0 && running.Values.Sum(r => r.Threads) + threads > Cores) break;
                 queue.Dequeue();
                 Log?.Invoke($"start {job.Name} ({threads} thread{(threads == 1 ? "" : "s")})");

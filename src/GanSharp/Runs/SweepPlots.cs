@@ -1,9 +1,10 @@
+using GanSharp.Training;
 using System.IO.Compression;
 using GanSharp.Imaging;
 using ScottPlot;
 using SkiaSharp;
 
-namespace GanSharp.Training;
+namespace GanSharp.Runs;
 
 /// <summary>
 /// The sweep's bar plot: one bar per configuration (mean over seeds, ± std as an error bar) with each seed's

@@ -1,9 +1,10 @@
+using GanSharp.Training;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
 using GanSharp.Metrics;
 
-namespace GanSharp.Training;
+namespace GanSharp.Runs;
 
 /// <summary>Where a job stands on disk.</summary>
 public enum SweepJobState
