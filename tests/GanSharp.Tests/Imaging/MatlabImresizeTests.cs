@@ -102,6 +102,23 @@ public class MatlabImresizeTests
     }
 
     [Fact]
+    public void Uint8PathRoundsEachPassAsMatlab()
+    {
+        using var input = Chw(Doc.Value.GetProperty("input")).round().to_type(ScalarType.Byte);
+        using var expected = Chw(Doc.Value.GetProperty("uint8_quarter")).to_type(ScalarType.Byte);
+        using var actual = MatlabImresize.ResizeBytes(input, 0.25);
+        Assert.Equal(ScalarType.Byte, actual.dtype);
+        Assert.True(allclose(actual.to_type(ScalarType.Int32), expected.to_type(ScalarType.Int32), 0, 0));
+    }
+
+    [Fact]
+    public void ToBytesRoundsHalfAwayFromZeroAndSaturates()
+    {
+        using var v = tensor(new double[] { -3, 0.5, 1.5, 2.5, 2.49, 254.5, 300 });
+        Assert.Equal(new byte[] { 0, 1, 2, 3, 2, 255, 255 }, ImageTensor.ToBytes(v).data<byte>().ToArray());
+    }
+
+    [Fact]
     public void BadInputIsRejected()
     {
         using var x = zeros(3, 8, 8);

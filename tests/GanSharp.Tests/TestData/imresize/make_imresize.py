@@ -8,7 +8,8 @@ A line-by-line numpy port of MATLAB's imresize for double images with the defaul
   * u = x / scale + 0.5 * (1 - 1 / scale) maps output pixel centres to input coordinates (1-based);
   * out-of-range indices are mirrored (symmetric padding: aux = [1..n, n..1], index = aux(mod(i - 1, 2n) + 1));
   * each row of weights is normalised to sum to 1; output size is ceil(scale * input size);
-  * dimensions are resized in order of increasing scale (rows first on a tie), with no rounding in between.
+  * dimensions are resized in order of increasing scale (rows first on a tie), with no rounding in between;
+  * for uint8 images (imresize_uint8) each pass is rounded half away from zero and saturated to 0..255.
 
 Run: PYTHONPATH=<dir holding numpy> /usr/bin/python3 make_imresize.py   (writes imresize.json next to this file)
 numpy came from `apt-get download python3-numpy` + `dpkg -x` into /tmp (not a project dependency); the C# tests
@@ -67,6 +68,17 @@ def imresize(a, scale):
     return b
 
 
+def imresize_uint8(a, scale):
+    """MATLAB's uint8 path: each 1-D pass is rounded half away from zero and saturated (imresizemex writes uint8)."""
+    scales = [scale, scale]
+    out_size = [int(math.ceil(scale * a.shape[0])), int(math.ceil(scale * a.shape[1]))]
+    b = a.astype(np.float64)
+    for dim in np.argsort(scales, kind='stable'):
+        w, ind = contributions(a.shape[dim], out_size[dim], scales[dim])
+        b = np.clip(np.floor(np.abs(resize_along_dim(b, dim, w, ind)) + 0.5), 0, 255)
+    return b
+
+
 def test_image(h=12, w=10, c=2):
     """A diagonal gradient plus a checker and a bright bar, different per channel (values 0..255)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
@@ -88,11 +100,13 @@ def main():
             # N×C×H×W order for the C# side (N = 1)
             'output': [[[float(v) for v in row] for row in out[:, :, ch]] for ch in range(out.shape[2])],
         })
+    u8 = imresize_uint8(np.round(img), 0.25)
     w, ind = contributions(10, 3, 0.25)
     doc = {
         'input': [[[float(v) for v in row] for row in img[:, :, ch]] for ch in range(img.shape[2])],
         'cases': cases,
         # the 1-D matrices for in = 10, scale 1/4 (weights per output row, 1-based mirrored indices)
+        'uint8_quarter': [[[int(v) for v in row] for row in u8[:, :, ch]] for ch in range(u8.shape[2])],
         'contrib_10_to_3': {'weights': [[float(v) for v in r] for r in w], 'indices': [[int(v) for v in r] for r in ind]},
     }
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'imresize.json')
