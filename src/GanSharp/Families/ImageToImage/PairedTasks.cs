@@ -66,8 +66,10 @@ public static class PairedTasks
     }
 
     /// <summary>
-    /// Sobel gradient magnitude of the luma (edge replicate padding), scaled per image so its strongest edge is 255,
-    /// then inverted: uint8 N×1×H×W, dark edges on white (the look of pix2pix's edges→photo data).
+    /// Sobel gradient magnitude of the luma (edge replicate padding), inverted and saturated: 255 − min(|∇|, 255), uint8
+    /// N×1×H×W, dark edges on white (the look of pix2pix's edges→photo data). A fixed scale, not one per image, so a
+    /// nearly flat image stays white instead of having its faint gradients stretched into texture (a step of 64 gray
+    /// levels, |∇| = 4·64, is already black).
     /// </summary>
     public static Tensor SobelEdges(Tensor photos)
     {
@@ -79,9 +81,7 @@ public static class PairedTasks
         var gx = nn.functional.conv2d(padded, kx);
         var gy = nn.functional.conv2d(padded, ky);
         var mag = (gx.square() + gy.square()).sqrt();
-        var peak = mag.amax(new long[] { 1, 2, 3 }, keepdim: true).clamp_min(1e-12);
-        var edges = mag.div(peak).mul(255);
-        return ImageTensor.ToBytes(edges.neg().add(255)).MoveToOuterDisposeScope();
+        return ImageTensor.ToBytes(mag.clamp_max(255).neg().add(255)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -95,6 +95,12 @@ public class DataTests
         var row = edges[0, 0, 3].data<byte>().ToArray();
         Assert.Equal(new byte[] { 255, 255, 255, 0, 0, 255, 255, 255 }, row);   // |Gx| = 4·200 at columns 3 and 4, dark on white
         Assert.True(Same(edges[0, 0, 0], edges[0, 0, 7]));                        // no vertical gradient
+
+        // a gentle ramp (1 gray level per column) gives |Gx| = (1 + 2 + 1)·2 = 8 inside: nearly white, not stretched
+        using var ramp = (arange(8).reshape(1, 1, 1, 8) + 100).expand(1, 1, 8, 8).to_type(ScalarType.Byte);
+        using var soft = PairedTasks.SobelEdges(ramp);
+        Assert.Equal(247, soft[0, 0, 4, 4].item<byte>());
+        Assert.Equal(251, soft[0, 0, 4, 0].item<byte>());                          // replicate padding: (0 + 1)·4 at the edge
     }
 
     [Fact]
