@@ -2,8 +2,11 @@ using static TorchSharp.torch;
 
 namespace GanSharp.Families.ImageToImage;
 
-/// <summary>A generator loss and the terms it is made of (each a scalar tensor, for logging).</summary>
-public sealed record LossTerms(Tensor Total, IReadOnlyDictionary<string, Tensor> Terms) : IDisposable
+/// <summary>
+/// A composite loss and the terms it is made of (each a scalar tensor, logged unweighted). A family on the engine can
+/// equally build <c>Losses.LossTerms</c> from the same primitives (<see cref="ImageToImageLosses.Bce"/>, PixelL1, Content, TotalVariation).
+/// </summary>
+public sealed record ImageLossTerms(Tensor Total, IReadOnlyDictionary<string, Tensor> Terms) : IDisposable
 {
     public void Dispose()
     {
@@ -72,22 +75,22 @@ public static class ImageToImageLosses
     }
 
     /// <summary>D's loss: BCE(real → 1) + BCE(fake → 0), multiplied by <paramref name="scale"/> (pix2pix halves it: 0.5).</summary>
-    public static LossTerms Discriminator(Tensor realLogits, Tensor fakeLogits, double scale = 1.0)
+    public static ImageLossTerms Discriminator(Tensor realLogits, Tensor fakeLogits, double scale = 1.0)
     {
         var real = Bce(realLogits, 1);
         var fake = Bce(fakeLogits, 0);
-        return new LossTerms((real + fake).mul_(scale), new Dictionary<string, Tensor> { ["d_real"] = real, ["d_fake"] = fake });
+        return new ImageLossTerms((real + fake).mul_(scale), new Dictionary<string, Tensor> { ["d_real"] = real, ["d_fake"] = fake });
     }
 
     /// <summary>pix2pix D loss: (BCE(D(x, y) → 1) + BCE(D(x, G(x)) → 0)) / 2, "to slow down the rate at which D learns relative to G".</summary>
-    public static LossTerms Pix2PixDiscriminator(Tensor realLogits, Tensor fakeLogits) => Discriminator(realLogits, fakeLogits, 0.5);
+    public static ImageLossTerms Pix2PixDiscriminator(Tensor realLogits, Tensor fakeLogits) => Discriminator(realLogits, fakeLogits, 0.5);
 
     /// <summary>pix2pix G loss: BCE(D(x, G(x)) → 1) + λ·|y − G(x)|₁ (λ = 100). Terms: "g_adv", "l1".</summary>
-    public static LossTerms Pix2PixGenerator(Tensor fakeLogits, Tensor output, Tensor target, double l1Weight = Pix2PixL1Weight)
+    public static ImageLossTerms Pix2PixGenerator(Tensor fakeLogits, Tensor output, Tensor target, double l1Weight = Pix2PixL1Weight)
     {
         var adv = Bce(fakeLogits, 1);
         var l1 = PixelL1(output, target);
-        return new LossTerms(adv + l1 * l1Weight, new Dictionary<string, Tensor> { ["g_adv"] = adv, ["l1"] = l1 });
+        return new ImageLossTerms(adv + l1 * l1Weight, new Dictionary<string, Tensor> { ["g_adv"] = adv, ["l1"] = l1 });
     }
 
     /// <summary>
@@ -95,7 +98,7 @@ public static class ImageToImageLosses
     /// <paramref name="content"/> is the content term already computed (<see cref="Content"/>, or <see cref="PixelMse"/>
     /// for SRGAN-MSE). Terms: "content", "g_adv" and, with TV, "tv".
     /// </summary>
-    public static LossTerms SrganGenerator(Tensor content, Tensor fakeLogits, Tensor? output = null,
+    public static ImageLossTerms SrganGenerator(Tensor content, Tensor fakeLogits, Tensor? output = null,
         double adversarialWeight = SrganAdversarialWeight, double tvWeight = 0)
     {
         var adv = Bce(fakeLogits, 1);
@@ -109,7 +112,7 @@ public static class ImageToImageLosses
             using var old = total;
             total = old + tv * tvWeight;
         }
-        return new LossTerms(total, terms);
+        return new ImageLossTerms(total, terms);
     }
 
     /// <summary>
@@ -118,21 +121,21 @@ public static class ImageToImageLosses
     /// adversarial term is the mean BCE over every scale's logits (<paramref name="fakeLogitsPerScale"/>).
     /// Terms: "mse", "perceptual", "g_adv".
     /// </summary>
-    public static LossTerms IdCganGenerator(Tensor output, Tensor target, Tensor perceptual, IReadOnlyList<Tensor> fakeLogitsPerScale,
+    public static ImageLossTerms IdCganGenerator(Tensor output, Tensor target, Tensor perceptual, IReadOnlyList<Tensor> fakeLogitsPerScale,
         double perceptualWeight = 1.0, double adversarialWeight = IdCganAdversarialWeight)
     {
         var mse = PixelMse(output, target);
         var adv = MeanOverScales(fakeLogitsPerScale, 1);
         var total = mse + perceptual * perceptualWeight + adv * adversarialWeight;
-        return new LossTerms(total, new Dictionary<string, Tensor> { ["mse"] = mse, ["perceptual"] = perceptual.alias(), ["g_adv"] = adv });
+        return new ImageLossTerms(total, new Dictionary<string, Tensor> { ["mse"] = mse, ["perceptual"] = perceptual.alias(), ["g_adv"] = adv });
     }
 
     /// <summary>Multi-scale D loss: the mean over scales of BCE(real → 1) + BCE(fake → 0), times <paramref name="scale"/>.</summary>
-    public static LossTerms MultiScaleDiscriminator(IReadOnlyList<Tensor> realLogits, IReadOnlyList<Tensor> fakeLogits, double scale = 1.0)
+    public static ImageLossTerms MultiScaleDiscriminator(IReadOnlyList<Tensor> realLogits, IReadOnlyList<Tensor> fakeLogits, double scale = 1.0)
     {
         var real = MeanOverScales(realLogits, 1);
         var fake = MeanOverScales(fakeLogits, 0);
-        return new LossTerms((real + fake).mul_(scale), new Dictionary<string, Tensor> { ["d_real"] = real, ["d_fake"] = fake });
+        return new ImageLossTerms((real + fake).mul_(scale), new Dictionary<string, Tensor> { ["d_real"] = real, ["d_fake"] = fake });
     }
 
     static Tensor MeanOverScales(IReadOnlyList<Tensor> logits, double target)
