@@ -1,0 +1,137 @@
+using GanSharp.Data;
+using GanSharp.Imaging;
+using StbImageSharp;
+using static TorchSharp.torch;
+
+namespace GanSharp.Families.ImageToImage;
+
+/// <summary>Photos split for super-resolution: no crop of a test photo is ever trained on.</summary>
+public sealed record SrSplit(IReadOnlyList<string> Train, IReadOnlyList<string> Test);
+
+/// <summary>One evaluation image: HR cropped to a multiple of the scale, and its bicubic LR (uint8 1×C×H×W each).</summary>
+public sealed record SrEvalImage(string Path, Tensor Hr, Tensor Lr) : IDisposable
+{
+    public void Dispose() { Hr.Dispose(); Lr.Dispose(); }
+}
+
+/// <summary>
+/// Super-resolution data from any folder of large photos, made as SRGAN's was (Ledig et al. 2017): random HR crops
+/// (96×96 in the paper), each LR the MATLAB bicubic ×1/scale downscale with antialiasing of its HR crop (uint8 path,
+/// <see cref="MatlabImresize.ResizeBytes"/>). Train and test are split by photo; evaluation images are cropped to a
+/// multiple of the scale first (MATLAB's modcrop), as benchmark scripts do for Set5/Set14.
+/// </summary>
+public static class SrData
+{
+    /// <summary>
+    /// Splits photos by image with a seeded shuffle: round(fraction·n) test photos (at least 1, and at least 1 left
+    /// for training), the rest for training. Both lists keep the input order.
+    /// </summary>
+    public static SrSplit SplitByImage(IReadOnlyList<string> photos, double testFraction = 0.2, long seed = 0)
+    {
+        if (photos.Count < 2)
+            throw new DataException($"super-resolution needs at least 2 photos to split train/test by image, got {photos.Count}: add photos to the folder");
+        if (testFraction is <= 0 or >= 1)
+            throw new ArgumentOutOfRangeException(nameof(testFraction), $"test fraction must be in (0, 1), got {testFraction}");
+        int nTest = Math.Clamp((int)Math.Round(testFraction * photos.Count), 1, photos.Count - 1);
+        var order = Enumerable.Range(0, photos.Count).ToArray();
+        new Random(unchecked((int)seed) ^ 0x5E11).Shuffle(order);
+        var test = order.Take(nTest).ToHashSet();
+        return new SrSplit(
+            photos.Where((_, i) => !test.Contains(i)).ToList(),
+            photos.Where((_, i) => test.Contains(i)).ToList());
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> random <paramref name="hrSize"/>² crops (photo chosen uniformly per crop, position
+    /// uniform within it) as a paired dataset: data = HR crops (uint8 N×3×hr×hr), "source" = LR (uint8
+    /// N×3×hr/scale×hr/scale). Photos smaller than the crop or unreadable are skipped with a warning.
+    /// </summary>
+    public static TensorDataset RandomCrops(IReadOnlyList<string> photos, int count, int hrSize = 96, int scale = 4, long seed = 0,
+        Action<string>? warn = null)
+    {
+        if (count < 1) throw new DataException($"crop count must be positive, got {count}");
+        if (hrSize < scale || hrSize % scale != 0)
+            throw new DataException($"HR crop size {hrSize} is not a multiple of the scale {scale}: use e.g. {Math.Max(scale, hrSize / scale * scale)}");
+        var usable = new List<(string File, int W, int H)>();
+        foreach (var f in photos)
+        {
+            var size = ReadSize(f, warn);
+            if (size is not { } s) continue;
+            if (s.W < hrSize || s.H < hrSize) { warn?.Invoke($"skipping {f}: {s.W}x{s.H} is smaller than the {hrSize}x{hrSize} crop"); continue; }
+            usable.Add((f, s.W, s.H));
+        }
+        if (usable.Count == 0)
+            throw new DataException($"none of the {photos.Count} photos can give a {hrSize}x{hrSize} crop: use larger photos or a smaller --crop");
+
+        var rng = new Random(unchecked((int)seed) ^ 0x0C20);
+        var picks = new (int Photo, int Top, int Left)[count];
+        for (int i = 0; i < count; i++)
+        {
+            int p = rng.Next(usable.Count);
+            picks[i] = (p, rng.Next(usable[p].H - hrSize + 1), rng.Next(usable[p].W - hrSize + 1));
+        }
+        var hr = new Tensor[count];
+        foreach (var group in Enumerable.Range(0, count).GroupBy(i => picks[i].Photo))
+        {
+            using var image = Load(usable[group.Key].File);
+            foreach (int i in group)
+                hr[i] = image.narrow(1, picks[i].Top, hrSize).narrow(2, picks[i].Left, hrSize).contiguous();
+        }
+        try
+        {
+            var hrAll = stack(hr);
+            var lr = MatlabImresize.ResizeBytes(hrAll, 1.0 / scale);
+            return new TensorDataset("sr-crops", hrAll, fields: new Dictionary<string, Tensor> { [BatchFields.Source] = lr });   // source: LR, smaller than the HR data
+        }
+        finally
+        {
+            foreach (var t in hr) t?.Dispose();
+        }
+    }
+
+    /// <summary>Top-left crop of a C×H×W (or N×C×H×W) image to height and width multiples of <paramref name="scale"/> (MATLAB's modcrop).</summary>
+    public static Tensor ModCrop(Tensor image, int scale)
+    {
+        int hd = (int)image.dim() - 2, wd = (int)image.dim() - 1;
+        long h = image.shape[hd] / scale * scale, w = image.shape[wd] / scale * scale;
+        if (h == 0 || w == 0)
+            throw new DataException($"a {image.shape[wd]}x{image.shape[hd]} image is smaller than the scale {scale}");
+        return image.narrow(hd, 0, h).narrow(wd, 0, w).contiguous();
+    }
+
+    /// <summary>Evaluation pairs: each photo mod-cropped to a multiple of <paramref name="scale"/>, LR its bicubic downscale.</summary>
+    public static List<SrEvalImage> EvalImages(IReadOnlyList<string> photos, int scale = 4)
+    {
+        var list = new List<SrEvalImage>();
+        foreach (var f in photos)
+        {
+            using var img = Load(f);
+            using var batch = img.unsqueeze(0);
+            var hr = ModCrop(batch, scale);
+            list.Add(new SrEvalImage(f, hr, MatlabImresize.ResizeBytes(hr, 1.0 / scale)));
+        }
+        return list;
+    }
+
+    static Tensor Load(string file)
+    {
+        try { return ImageTensor.Load(file, 3); }
+        catch (ImageException e) { throw new DataException($"{e.Message}: remove or replace {file}", e); }
+    }
+
+    static (int W, int H)? ReadSize(string file, Action<string>? warn)
+    {
+        try
+        {
+            using var s = File.OpenRead(file);
+            var info = ImageInfo.FromStream(s);
+            if (info is { } i && i.Width > 0 && i.Height > 0) return (i.Width, i.Height);
+            warn?.Invoke($"skipping {file}: not a readable PNG, JPEG or BMP image");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            warn?.Invoke($"skipping {file}: {e.Message}");
+        }
+        return null;
+    }
+}
