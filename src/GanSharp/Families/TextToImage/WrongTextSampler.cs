@@ -41,11 +41,35 @@ public sealed class WrongTextSampler
         GroupCount = groups.Count;
     }
 
-    /// <summary>The sampler for a dataset's "attributes" field, else its labels.</summary>
-    public static WrongTextSampler For(TensorDataset data) =>
-        data.ExtraFields.TryGetValue(CaptionFields.Attributes, out var a) ? new WrongTextSampler(a)
-        : data.Labels is { } labels ? new WrongTextSampler(labels)
-        : throw new DataException($"dataset {data.Name} has neither attributes nor labels, so a wrong caption cannot be told from a right one");
+    /// <summary>
+    /// The sampler for a dataset's "attributes" field, else its labels; it keeps the dataset's "captions" and
+    /// "caption_count" (when present) for <see cref="SampleCaptions"/>.
+    /// </summary>
+    public static WrongTextSampler For(TensorDataset data)
+    {
+        var sampler = data.ExtraFields.TryGetValue(CaptionFields.Attributes, out var a) ? new WrongTextSampler(a)
+            : data.Labels is { } labels ? new WrongTextSampler(labels)
+            : throw new DataException($"dataset {data.Name} has neither attributes nor labels, so a wrong caption cannot be told from a right one");
+        data.ExtraFields.TryGetValue(CaptionFields.Captions, out sampler._captions);
+        data.ExtraFields.TryGetValue(CaptionFields.CaptionCount, out sampler._captionCount);
+        return sampler;
+    }
+
+    Tensor? _captions, _captionCount;
+
+    /// <summary>
+    /// The wrong text of each image in <paramref name="indices"/>: one caption (uniform over its captions) of an image
+    /// drawn by <see cref="Sample"/>. Returns the ids (B×L), their mask and the wrong images' indices. Needs a
+    /// sampler made by <see cref="For"/> from a captioned dataset.
+    /// </summary>
+    public (Tensor Text, Tensor Mask, Tensor Wrong) SampleCaptions(Tensor indices, Generator? generator)
+    {
+        if (_captions is null || _captionCount is null)
+            throw new InvalidOperationException("this sampler has no captions: make it with WrongTextSampler.For(a captioned dataset)");
+        var wrong = Sample(indices, generator);
+        var (text, mask) = CaptionFields.PickCaption(_captions.index_select(0, wrong), _captionCount.index_select(0, wrong), generator);
+        return (text, mask, wrong);
+    }
 
     /// <summary>How many distinct attribute rows the data has.</summary>
     public int GroupCount { get; }

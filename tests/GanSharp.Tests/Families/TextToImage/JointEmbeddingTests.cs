@@ -117,6 +117,29 @@ public class JointEmbeddingTests
         Assert.True(top1 > 0.4, $"own caption first for only {top1:P0}");
     }
 
+    [Theory]
+    [InlineData(TextEncoderKind.Cnn)]
+    [InlineData(TextEncoderKind.Gru)]
+    public void EncodersRoundTripThroughAFileBitForBit(TextEncoderKind kind)
+    {
+        using var dir = new TestUtil.TempDir();
+        manual_seed(7);
+        using var text = new TextEncoder(12, embeddingDim: 6, wordDim: 5, hiddenDim: 7, kind);
+        using var image = new ImageEncoder(16, embeddingDim: 6, width: 4);
+        text.save(Path.Combine(dir.Path, "text.bin"));
+        image.save(Path.Combine(dir.Path, "image.bin"));
+        manual_seed(8);
+        using var text2 = new TextEncoder(12, embeddingDim: 6, wordDim: 5, hiddenDim: 7, kind);
+        using var image2 = new ImageEncoder(16, embeddingDim: 6, width: 4);
+        text2.load(Path.Combine(dir.Path, "text.bin"));
+        image2.load(Path.Combine(dir.Path, "image.bin"));
+        foreach (var m in new TorchSharp.torch.nn.Module[] { text, image, text2, image2 }) m.eval();
+        var ids = tensor(new long[,] { { 2, 3, 4, 0 }, { 5, 11, 0, 0 } });
+        Assert.True(text.call(ids, ids.ne(0)).equal(text2.call(ids, ids.ne(0))).all().item<bool>());
+        var x = randn(2, 3, 16, 16);
+        Assert.True(image.call(x).equal(image2.call(x)).all().item<bool>());
+    }
+
     [Fact]
     public void TrainingIsDeterministicPerSeed()
     {

@@ -109,6 +109,17 @@ public class WrongTextSamplerTests
         var idx = arange(64);
         var wrong = sampler.Sample(idx, g);
         Assert.True(attrs.ne(attrs.index_select(0, wrong)).any(1).all().item<bool>());
+        // Wrong captions come from the wrong images: each is one of that image's own captions.
+        var (text, mask, from) = sampler.SampleCaptions(idx, g);
+        var captions = shapes.ExtraFields[CaptionFields.Captions];
+        Assert.Equal(new long[] { 64, CaptionedShapes.MaxTokens }, text.shape);
+        Assert.True(mask.equal(text.ne(0)).all().item<bool>());
+        for (int i = 0; i < 64; i++)
+        {
+            long j = from[i].item<long>();
+            Assert.NotEqual(attrs[i].data<long>().ToArray(), attrs[j].data<long>().ToArray());
+            Assert.True(captions[j].eq(text[i].unsqueeze(0)).all(1).any().item<bool>());
+        }
 
         // CUB-style: only labels; the wrong caption comes from another class, and every other class is reachable.
         var labels = tensor(new long[] { 0, 0, 0, 0, 0, 0, 0, 1, 2, 2 });
