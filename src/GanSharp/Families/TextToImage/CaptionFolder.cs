@@ -13,11 +13,12 @@ namespace GanSharp.Families.TextToImage;
 /// ROOT/jpg/&lt;image&gt;.jpg                    Oxford-102 (also ROOT/images/&lt;image&gt;.jpg)
 /// ROOT/trainvalclasses.txt, testclasses.txt   class folder names, one per line (Reed's class split)
 /// </code>
-/// or, instead of the class split files, a plain-text form of StackGAN's <c>train/filenames.pickle</c> and
-/// <c>test/filenames.pickle</c>: <c>ROOT/train/filenames.txt</c> and <c>ROOT/test/filenames.txt</c> with one
-/// <c>&lt;class&gt;/&lt;image&gt;</c> per line (convert with
+/// or, instead of the class split files, StackGAN's <c>ROOT/train/filenames.pickle</c> and <c>test/filenames.pickle</c>
+/// (a pickled list of <c>&lt;class&gt;/&lt;image&gt;</c>; read without executing anything) or their plain-text form
+/// <c>ROOT/train/filenames.txt</c> and <c>ROOT/test/filenames.txt</c>, one <c>&lt;class&gt;/&lt;image&gt;</c> per line
+/// (convert with
 /// <c>python -c "import pickle;print('\n'.join(pickle.load(open('train/filenames.pickle','rb'),encoding='latin1')))" &gt; train/filenames.txt</c>).
-/// A split's filenames.txt wins over the class split files. Images are centre-cropped to a square and resized
+/// A split's filenames.txt wins over its filenames.pickle, and both over the class split files. Images are centre-cropped to a square and resized
 /// (no bounding-box crop). Labels are the class's index among the sorted class folders of text_c10, so train and test
 /// agree; "attributes" is the class (N×1), so a wrong caption comes from another class.
 /// </summary>
@@ -82,20 +83,26 @@ public static class CaptionFolder
         if (split is not ("train" or "test"))
             throw new DataException($"unknown split '{split}' for caption folder {root}: use train or test");
         var list = Path.Combine(root, split, "filenames.txt");
-        if (File.Exists(list))
+        var pickle = Path.Combine(root, split, "filenames.pickle");
+        IEnumerable<string>? lines = File.Exists(list) ? File.ReadLines(list)
+            : File.Exists(pickle) ? PickledStrings.Read(pickle, $"write it as {list} (one <class>/<image> per line) with " +
+                $"python -c \"import pickle;print('\\n'.join(pickle.load(open('{pickle}','rb'),encoding='latin1')))\" > {list}")
+            : null;
+        string source = File.Exists(list) ? list : pickle;
+        if (lines is not null)
         {
             var entries = new List<(string, string)>();
-            foreach (var (line, number) in File.ReadLines(list).Select((l, i) => (l.Trim(), i + 1)))
+            foreach (var (line, number) in lines.Select((l, i) => (l.Trim(), i + 1)))
             {
                 if (line.Length == 0) continue;
                 int slash = line.Replace('\\', '/').LastIndexOf('/');
                 if (slash <= 0 || slash == line.Length - 1)
-                    throw new DataException($"{list} line {number}: '{line}' is not <class>/<image>");
+                    throw new DataException($"{source} entry {number}: '{line}' is not <class>/<image>");
                 var image = line[(slash + 1)..];
                 if (ImageExtensions.Contains(Path.GetExtension(image).ToLowerInvariant())) image = Path.GetFileNameWithoutExtension(image);
                 entries.Add((line[..slash].Replace('\\', '/'), image));
             }
-            if (entries.Count == 0) throw new DataException($"{list} lists no images: write one <class>/<image> per line");
+            if (entries.Count == 0) throw new DataException($"{source} lists no images: write one <class>/<image> per line");
             return entries;
         }
         var classFile = new[] { split == "train" ? "trainvalclasses.txt" : "testclasses.txt", split == "train" ? "trainclasses.txt" : "testclasses.txt" }
@@ -113,10 +120,6 @@ public static class CaptionFolder
             if (result.Count == 0) throw new DataException($"{classFile} names no class with caption files");
             return result;
         }
-        var pickle = Path.Combine(root, split, "filenames.pickle");
-        if (File.Exists(pickle))
-            throw new DataException($"{pickle} is a Python pickle, which GanSharp does not read: write it as {list} (one <class>/<image> per line) with " +
-                $"python -c \"import pickle;print('\\n'.join(pickle.load(open('{pickle}','rb'),encoding='latin1')))\" > {list}");
         throw new DataException($"{root} has no {split} split: add {list} (one <class>/<image> per line) or " +
             $"{(split == "train" ? "trainvalclasses.txt" : "testclasses.txt")} (one class folder per line)");
     }
