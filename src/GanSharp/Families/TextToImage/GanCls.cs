@@ -1,0 +1,132 @@
+using GanSharp.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace GanSharp.Families.TextToImage;
+
+/// <summary>
+/// The GAN-CLS / GAN-INT generator of Reed et al. 2016, "Generative Adversarial Text to Image Synthesis": the text
+/// embedding φ(t) is compressed by a fully connected layer to 128 values with LeakyReLU(0.2), concatenated with z,
+/// and decoded by DCGAN fractionally-strided convolutions (BatchNorm + ReLU, tanh output) from 4×4 to size×size.
+/// </summary>
+public sealed class GanClsGenerator : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Sequential project;
+    private readonly Sequential decode;
+
+    public GanClsGenerator(int size, int embeddingDim, int zDim = 100, int projectedDim = 128, int channels = 3, int width = 64)
+        : base(nameof(GanClsGenerator))
+    {
+        int ups = TextToImageNets.Doublings(size);       // 4 → size
+        Size = size;
+        ZDim = zDim;
+        EmbeddingDim = embeddingDim;
+        project = Sequential(
+            ("fc", Linear(embeddingDim, projectedDim)),   // N×E → N×128
+            ("lrelu", LeakyReLU(0.2)));
+        int top = width << (ups - 1);                      // 32: 4w, 64: 8w
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("unflatten", Unflatten(1, new long[] { zDim + projectedDim, 1, 1 })),                   // (z+128) × 1 × 1
+            ("up0", ConvTranspose2d(zDim + projectedDim, top, 4, stride: 1, padding: 0L, bias: false)), // top × 4 × 4
+            ("up0_bn", BatchNorm2d(top)),
+            ("up0_relu", ReLU()),
+        };
+        int c = top;
+        for (int i = 1; i < ups; i++)
+        {
+            layers.Add(($"up{i}", ConvTranspose2d(c, c / 2, 4, stride: 2, padding: 1, bias: false)));  // c/2 × 2^(i+2)
+            layers.Add(($"up{i}_bn", BatchNorm2d(c / 2)));
+            layers.Add(($"up{i}_relu", ReLU()));
+            c /= 2;
+        }
+        layers.Add(($"up{ups}", ConvTranspose2d(c, channels, 4, stride: 2, padding: 1, bias: false)));  // channels × size × size
+        layers.Add(("tanh", Tanh()));
+        decode = Sequential(layers);
+        RegisterComponents();
+        Init.Dcgan(this);
+    }
+
+    public int Size { get; }
+    public int ZDim { get; }
+    public int EmbeddingDim { get; }
+
+    /// <summary><paramref name="z"/> N×zDim, <paramref name="embedding"/> N×E → images N×C×size×size in [-1, 1].</summary>
+    public override Tensor forward(Tensor z, Tensor embedding) =>
+        decode.call(cat([z, project.call(embedding)], 1));
+}
+
+/// <summary>
+/// The matching-aware discriminator of Reed et al. 2016 (GAN-CLS), also StackGAN's D (Zhang et al. 2017): strided
+/// 4×4 convolutions (LeakyReLU 0.2, BatchNorm after the first) down to 4×4; the embedding is compressed by D's OWN
+/// fully connected layer to 128 values (LeakyReLU), replicated over the 4×4 grid and depth-concatenated; a 1×1
+/// convolution (BatchNorm, LeakyReLU) and a 4×4 convolution then give one logit per (image, text) pair.
+/// Channels double per stage up to 8× the width (so 256 px stays affordable).
+/// </summary>
+public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
+{
+    private readonly Sequential features;
+    private readonly Sequential project;
+    private readonly Sequential join;
+    private readonly long projectedDim;
+
+    public MatchingAwareDiscriminator(int size, int embeddingDim, int projectedDim = 128, int channels = 3, int width = 64)
+        : base(nameof(MatchingAwareDiscriminator))
+    {
+        int downs = TextToImageNets.Doublings(size);     // size → 4
+        Size = size;
+        this.projectedDim = projectedDim;
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
+            ("conv0", Conv2d(channels, width, 4, stride: 2, padding: 1, bias: false)),   // w × size/2 (no BN on the input layer)
+            ("conv0_lrelu", LeakyReLU(0.2)),
+        };
+        int c = width;
+        for (int i = 1; i < downs; i++)
+        {
+            int next = Math.Min(2 * c, 8 * width);
+            layers.Add(($"conv{i}", Conv2d(c, next, 4, stride: 2, padding: 1, bias: false))); // next × size/2^(i+1)
+            layers.Add(($"conv{i}_bn", BatchNorm2d(next)));
+            layers.Add(($"conv{i}_lrelu", LeakyReLU(0.2)));
+            c = next;
+        }
+        features = Sequential(layers);                                                      // c × 4 × 4
+        FeatureChannels = c;
+        project = Sequential(
+            ("fc", Linear(embeddingDim, projectedDim)),                                     // N×E → N×128
+            ("lrelu", LeakyReLU(0.2)));
+        join = Sequential(
+            ("conv1x1", Conv2d(c + projectedDim, c, 1, bias: false)),                       // c × 4 × 4
+            ("conv1x1_bn", BatchNorm2d(c)),
+            ("conv1x1_lrelu", LeakyReLU(0.2)),
+            ("conv4x4", Conv2d(c, 1, 4, stride: 1, padding: 0L)));                          // 1 × 1 × 1
+        RegisterComponents();
+        Init.Dcgan(this);
+    }
+
+    public int Size { get; }
+
+    /// <summary>Channels of the 4×4 image features before the text joins them.</summary>
+    public int FeatureChannels { get; }
+
+    /// <summary><paramref name="images"/> N×C×size×size, <paramref name="embedding"/> N×E → logits N.</summary>
+    public override Tensor forward(Tensor images, Tensor embedding)
+    {
+        var x = features.call(images);                                                      // N×c×4×4
+        var t = project.call(embedding).view(-1, projectedDim, 1, 1).expand(-1, -1, 4, 4);  // N×128×4×4
+        return join.call(cat([x, t], 1)).view(-1);                                          // N
+    }
+}
+
+internal static class TextToImageNets
+{
+    /// <summary>How many factor-2 steps lie between 4×4 and <paramref name="size"/> (a power of two ≥ 8).</summary>
+    public static int Doublings(int size)
+    {
+        if (size < 8 || (size & (size - 1)) != 0)
+            throw new ArgumentException($"text-to-image networks need a power-of-two image side of at least 8 (e.g. 16, 32, 64, 256), got {size}");
+        return System.Numerics.BitOperations.Log2((uint)size) - 2;
+    }
+}
