@@ -22,4 +22,17 @@ public static class SyntheticSheets
         var sheet = stack(rows).to_type(ScalarType.Float32).div(127.5).sub(1.0);
         ImageGrid.Save(sheet, path, nrow: 10, padding: 2, scale: scale);
     }
+
+    /// <summary>
+    /// A sheet of heads across yaw: one row per identity (the first <paramref name="identities"/> of the train split
+    /// under <paramref name="seed"/>), one column per yaw from −90° to 90°, each view under its dataset lighting.
+    /// </summary>
+    public static void HeadSheet(string path, int identities = 4, long seed = 0, int size = 64, int supersample = 2)
+    {
+        using var scope = NewDisposeScope();
+        var t = Heads.Render(identities, "train", seed, size, supersample);
+        var images = t["images"].to_type(ScalarType.Float32).div(127.5).sub(1.0);
+        ImageGrid.Save(images, path, nrow: Heads.Yaws.Length, padding: 2, scale: 1);
+        foreach (var v in t.Values) v.Dispose();
+    }
 }
