@@ -89,16 +89,20 @@ public class HeadsTests
         double[] yaws = [-90, 90];
         var ids = yaws.Select(_ => BlueEyed).ToList();
         var lm = HeadRenderer.Landmarks3D(ids);
-        var (_, vis) = HeadRenderer.Project(ids, lm, yaws, 64);
+        var (px, vis) = HeadRenderer.Project(ids, lm, yaws, 64);
         // Turned to the image's left (−90°) the face shows its +x side: eye 0 (x < 0) is behind the head.
         Assert.Equal(0f, vis[0, 0].item<float>());
         Assert.Equal(1f, vis[0, 1].item<float>());
         Assert.Equal(1f, vis[1, 0].item<float>());
         Assert.Equal(0f, vis[1, 1].item<float>());
-        // And the hidden eye is really not drawn: no iris or pupil pixel on that side of the nose.
+        // The seen eye is drawn where it projects (sclera, iris or pupil at its pixel).
         using var r = HeadRenderer.Render(ids, yaws, yaws.Select(_ => HeadLighting.Frontal).ToList(), 64);
-        var eyeish = r.Materials.ge((byte)HeadMaterial.Iris).logical_and(r.Materials.le((byte)HeadMaterial.Pupil));
-        Assert.True(eyeish.sum().item<long>() > 0);
+        foreach (var (view, eye) in new[] { (0, 1), (1, 0) })
+        {
+            int x = (int)px[view, eye, 0].item<float>(), y = (int)px[view, eye, 1].item<float>();
+            var m = (HeadMaterial)r.Materials[view, y, x].item<byte>();
+            Assert.True(m is HeadMaterial.Sclera or HeadMaterial.Iris or HeadMaterial.Pupil, $"yaw {yaws[view]}: eye {eye} at ({x}, {y}) is {m}");
+        }
     }
 
     [Fact]
