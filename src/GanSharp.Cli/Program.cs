@@ -33,6 +33,8 @@ public static class Program
         root.Subcommands.Add(AttackCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(SemisupCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
         return root;
     }
 }

@@ -126,10 +126,11 @@ public static class ModelImport
     /// <summary>
     /// Makes run directory <paramref name="runDir"/> (which must not exist or be empty) for `model` dcgan with G
     /// from <paramref name="file"/>: options.json, a step-0 checkpoint (D initialized from <paramref name="seed"/>)
-    /// and import.json recording the source. Returns the checkpoint's path.
+    /// and import.json recording the source. D's width is <paramref name="widthD"/>, by default G's (ndf = ngf,
+    /// as in pytorch/examples). Returns the checkpoint's path.
     /// </summary>
     public static string CreateRun(string file, string runDir, string model = "dcgan", string arch = "dcgan64", int? widthG = null,
-        int threads = 0, long seed = 1, Action<string>? log = null)
+        int threads = 0, long seed = 1, int? widthD = null, Action<string>? log = null)
     {
         if (model != "dcgan")
             throw new ArgumentException($"import supports --model dcgan (the pytorch/examples DCGAN), not '{model}'");
@@ -139,7 +140,7 @@ public static class ModelImport
         using var g = ReadGenerator(file, arch, widthG);
         var options = new GanOptions
         {
-            Model = model, Arch = arch, Data = "imported", ZDim = g.ZDim, WidthG = g.Width, Channels = g.Channels, Size = g.ImageSize,
+            Model = model, Arch = arch, Data = "imported", ZDim = g.ZDim, WidthG = g.Width, WidthD = widthD ?? g.Width, Channels = g.Channels, Size = g.ImageSize,
             Threads = threads, Seed = seed,
         };
         // The trainer needs a dataset of the right shape and one batch; nothing is trained on it.
