@@ -170,14 +170,14 @@ public class DcganInteropTests(Xunit.Abstractions.ITestOutputHelper output)
         return copy;
     }
 
-    /// <summary>A tiny dcgan32 run (2 steps) with EMA, for the export tests.</summary>
-    private static string TinyDcgan32Run(string dir, double ema, out TensorDataset data)
+    /// <summary>A tiny dcgan32 (or dcgan64) run of 2 steps, with EMA when <paramref name="ema"/> &gt; 0, for the export tests.</summary>
+    internal static string TinyDcgan32Run(string dir, double ema, out TensorDataset data, int size = 32, int width = 2)
     {
         using var g = new Generator(3);
-        data = new TensorDataset("tiny32", randint(0, 256, new long[] { 8, 3, 32, 32 }, ScalarType.Byte, generator: g));
+        data = new TensorDataset("tiny32", randint(0, 256, new long[] { 8, 3, size, size }, ScalarType.Byte, generator: g));
         var o = new GanOptions
         {
-            Model = "dcgan", Arch = "dcgan32", Data = "tiny32", Steps = 2, Batch = 4, ZDim = 6, WidthG = 2, WidthD = 2, Ema = ema,
+            Model = "dcgan", Arch = $"dcgan{size}", Data = "tiny32", Steps = 2, Batch = 4, ZDim = 6, WidthG = width, WidthD = width, Ema = ema,
             Threads = 1, LogEvery = 1, SampleEvery = 1000, CheckpointEvery = 1000, SampleCount = 4, Seed = 3,
         };
         using var run = TrainingRun.Create(o, data, dir, "r32");
