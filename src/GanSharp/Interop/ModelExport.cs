@@ -76,7 +76,7 @@ public static class ModelExport
                 dNaming = dNode["names"]!.GetValue<string>();
                 sidecar["discriminator"] = dNode;
             }
-            RunDirectory.AtomicWrite(SidecarPath(outPath), sidecar.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            RunDirectory.AtomicWrite(SidecarPath(outPath), sidecar.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             return new ExportResult(outPath, dPath, SidecarPath(outPath), gNode["names"]!.GetValue<string>(), dNaming, weights, info.Step);
         }
         finally

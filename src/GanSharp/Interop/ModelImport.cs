@@ -162,7 +162,7 @@ public static class ModelImport
             ["note"] = "G comes from the source file; D is GanSharp's initialization for seed " + seed,
             ["gansharp-version"] = ModelExport.GanSharpVersion,
         };
-        RunDirectory.AtomicWrite(Path.Combine(run.Directory.Root, ProvenanceFile), provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        RunDirectory.AtomicWrite(Path.Combine(run.Directory.Root, ProvenanceFile), provenance.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         return checkpoint;
     }
 }
