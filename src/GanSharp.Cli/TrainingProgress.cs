@@ -33,7 +33,7 @@ public sealed class TrainingProgress : ITrainingObserver
                 lastPrint = clock.Elapsed.TotalSeconds;
                 double rate = (s.Step - startStep) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 var eta = TimeSpan.FromSeconds((total - s.Step) / Math.Max(rate, 1e-9));
-                Console.WriteLine($"step {s.Step}/{total} ({100.0 * s.Step / total:F0}%)  loss_d {Fmt.G4(s.LossD)}  loss_g {Fmt.G4(s.LossG)}  D(x) {s.DReal:F2}  D(G(z)) {s.DFake:F2}  {rate:F1} steps/s  ETA {eta:hh\\:mm\\:ss}");
+                Console.WriteLine($"step {s.Step}/{total} ({100.0 * s.Step / total:F0}%)  {s.Summary()}  {rate:F1} steps/s  ETA {eta:hh\\:mm\\:ss}");
             });
             return RunWith(trainer, obs, cancel);
         }
@@ -51,7 +51,7 @@ public sealed class TrainingProgress : ITrainingObserver
                 var obs = new TrainingProgress(s =>
                 {
                     task.Value = s.Step;
-                    task.Description = $"step {s.Step}/{total}  loss_d {Fmt.G4(s.LossD)}  loss_g {Fmt.G4(s.LossG)}  D(x) {s.DReal:F2}  D(G(z)) {s.DFake:F2}";
+                    task.Description = $"step {s.Step}/{total}  {Markup.Escape(s.Summary())}";
                 });
                 completed = RunWith(trainer, obs, cancel);
             });

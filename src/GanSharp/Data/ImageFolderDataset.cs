@@ -3,10 +3,22 @@ using static TorchSharp.torch;
 
 namespace GanSharp.Data;
 
+/// <summary>How an image that is not square becomes size×size (<c>--resize</c>).</summary>
+public enum ResizeMode
+{
+    /// <summary>The centred square of the shorter side, resized (the default: no borders, the edges are lost).</summary>
+    Crop,
+    /// <summary>Zero borders (black; transparent for RGBA) around the centred image to make a square, then resized.</summary>
+    Pad,
+    /// <summary>The whole image resized to size×size, ignoring its aspect ratio.</summary>
+    Stretch,
+}
+
 /// <summary>
-/// Every PNG, JPEG and BMP under a folder (recursively, in ordinal path order), center-cropped to a square,
-/// resized to size×size (area average when shrinking, bilinear when enlarging) and converted to 1, 3 or 4
-/// channels: uint8 N×C×size×size, no labels.
+/// Every PNG, JPEG and BMP under a folder (recursively, in ordinal path order), made square (center-cropped by
+/// default, see <see cref="ResizeMode"/>), resized to size×size (area average when shrinking, bilinear when
+/// enlarging) and converted to 1, 3 or 4 channels: uint8 N×C×size×size, no labels. With premultiplyAlpha, RGBA
+/// colours are multiplied by alpha before resizing (see GanSharp.Augment.Alpha), so hidden colours never bleed.
 /// </summary>
 public static class ImageFolder
 {
@@ -15,7 +27,8 @@ public static class ImageFolder
 
     static readonly string[] Extensions = [".png", ".jpg", ".jpeg", ".bmp"];
 
-    public static TensorDataset Load(string dir, int size, int channels, Action<string>? warn = null)
+    public static TensorDataset Load(string dir, int size, int channels, Action<string>? warn = null,
+        ResizeMode resize = ResizeMode.Crop, bool premultiplyAlpha = false)
     {
         if (size < 1 || size > 4096)
             throw new DataException($"image size {size} is out of range: use a size between 1 and 4096 (e.g. 64)");
@@ -42,7 +55,8 @@ public static class ImageFolder
         {
             var image = TryDecode(file, components, warn);
             if (image is null) continue;
-            images.Add(CropResize(image, size, channels));
+            var hwc = premultiplyAlpha && channels == 4 ? Augment.Alpha.Premultiply(image.Data) : image.Data;
+            images.Add(Fit(hwc, image.Width, image.Height, channels, size, resize));
         }
         if (images.Count == 0)
             throw new DataException($"none of the {files.Count} image files in {dir} could be decoded (see the warnings): pass a folder of valid PNG, JPEG or BMP files");
@@ -89,19 +103,44 @@ public static class ImageFolder
 
     /// <summary><paramref name="hwc"/> is height×width×channels; returns channels×size×size.</summary>
     internal static byte[] CropResize(byte[] hwc, int width, int height, int channels, int size)
-    {
-        int side = Math.Min(width, height);
-        int ox = (width - side) / 2, oy = (height - side) / 2;
-        var taps = Taps(side, size);
+        => Fit(hwc, width, height, channels, size, ResizeMode.Crop);
 
-        // Horizontal pass over the crop's rows: side × size × C floats.
-        var rows = new float[side * size * channels];
-        for (int y = 0; y < side; y++)
+    /// <summary><paramref name="hwc"/> (height×width×channels) made square as <paramref name="mode"/> says and resized: channels×size×size.</summary>
+    internal static byte[] Fit(byte[] hwc, int width, int height, int channels, int size, ResizeMode mode)
+    {
+        switch (mode)
+        {
+            case ResizeMode.Crop:
+                int side = Math.Min(width, height);
+                return ResizeRegion(hwc, width, (width - side) / 2, (height - side) / 2, side, side, channels, size);
+            case ResizeMode.Stretch:
+                return ResizeRegion(hwc, width, 0, 0, width, height, channels, size);
+            case ResizeMode.Pad:
+                int big = Math.Max(width, height);
+                int px = (big - width) / 2, py = (big - height) / 2;
+                var square = new byte[big * big * channels];
+                for (int y = 0; y < height; y++)
+                    Array.Copy(hwc, y * width * channels, square, ((py + y) * big + px) * channels, width * channels);
+                return ResizeRegion(square, big, 0, 0, big, big, channels, size);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(mode), mode, "resize mode must be crop, pad or stretch");
+        }
+    }
+
+    /// <summary>The region (ox, oy, rw × rh) of an image <paramref name="width"/> pixels wide, resized to size×size: channels×size×size.</summary>
+    static byte[] ResizeRegion(byte[] hwc, int width, int ox, int oy, int rw, int rh, int channels, int size)
+    {
+        var tapsX = Taps(rw, size);
+        var tapsY = Taps(rh, size);
+
+        // Horizontal pass over the region's rows: rh × size × C floats.
+        var rows = new float[rh * size * channels];
+        for (int y = 0; y < rh; y++)
         {
             int srcRow = ((oy + y) * width + ox) * channels;
             for (int x = 0; x < size; x++)
             {
-                foreach (var (j, w) in taps[x])
+                foreach (var (j, w) in tapsX[x])
                     for (int c = 0; c < channels; c++)
                         rows[(y * size + x) * channels + c] += w * hwc[srcRow + j * channels + c];
             }
@@ -114,7 +153,7 @@ public static class ImageFolder
             for (int x = 0; x < size; x++)
             {
                 Array.Clear(acc);
-                foreach (var (j, w) in taps[y])
+                foreach (var (j, w) in tapsY[y])
                     for (int c = 0; c < channels; c++)
                         acc[c] += w * rows[(j * size + x) * channels + c];
                 for (int c = 0; c < channels; c++)

@@ -52,7 +52,11 @@ public static class GanLosses
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>Feature matching (Salimans et al. 2016): ‖E f(x) − E f(G(z))‖² on D's hidden features.</summary>
-    public static Tensor FeatureMatching(Tensor realFeatures, Tensor fakeFeatures) =>
+    /// <summary>
+    /// Feature matching (Salimans et al. 2016) for the stability toolbox: the squared difference of the batch means of
+    /// D's hidden features, averaged over features (the authors' code). The semi-supervised GAN's version sums over
+    /// features instead (<see cref="SemiSupervisedLoss.FeatureMatchingSum"/>): same minimizer, a scale of F apart.
+    /// </summary>
+    public static Tensor FeatureMatchingMean(Tensor realFeatures, Tensor fakeFeatures) =>
         (realFeatures.detach().mean(new long[] { 0 }) - fakeFeatures.mean(new long[] { 0 })).pow(2).mean(); // mean over features, as in the authors' code
 }

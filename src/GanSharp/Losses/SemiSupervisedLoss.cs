@@ -21,7 +21,10 @@ public static class SemiSupervisedLoss
     public static Tensor Unsupervised(Tensor realLogits, Tensor fakeLogits) =>
         nn.functional.softplus(-RealLogit(realLogits)).mean() + nn.functional.softplus(RealLogit(fakeLogits)).mean();
 
-    /// <summary>Feature matching (§3.1): ‖E f(x) − E f(G(z))‖², the squared distance of the batch means of D's features.</summary>
-    public static Tensor FeatureMatching(Tensor realFeatures, Tensor fakeFeatures) =>
+    /// <summary>
+    /// Feature matching (§3.1): ‖E f(x) − E f(G(z))‖², the squared distance of the batch means of D's features, summed
+    /// over features (<see cref="GanLosses.FeatureMatchingMean"/> averages instead).
+    /// </summary>
+    public static Tensor FeatureMatchingSum(Tensor realFeatures, Tensor fakeFeatures) =>
         (realFeatures.flatten(1).mean(new long[] { 0 }) - fakeFeatures.flatten(1).mean(new long[] { 0 })).pow(2).sum();
 }

@@ -92,8 +92,6 @@ public sealed class ConditionalGanSystem : GanSystem, IClassConditional
 
     public int NumClasses { get; }
 
-    public bool Projection => D is ProjectionDiscriminator;
-
     /// <summary>Uniform random class labels (int64) from the given generator.</summary>
     public override Tensor? SampleCondition(long n, Generator? generator) =>
         randint(0, NumClasses, new[] { n }, dtype: ScalarType.Int64, generator: generator);
@@ -121,35 +119,40 @@ public sealed class ConditionalGanSystem : GanSystem, IClassConditional
         return D.call(cat(new[] { x, maps }, 1)).MoveToOuterDisposeScope();
     }
 
-    public override LossResult DiscriminatorLoss(Batch batch, Generator generator)
+    public override LossResult DiscriminatorLoss(Batch batch, Generator generator, int step = 1)
     {
         var y = Labels(batch);
         long n = batch.Real.shape[0];
         Tensor fake;
         using (no_grad())
             fake = Generate(SampleLatent(n, generator), y);
+        var realIn = DInput(batch.Real, generator);
+        var fakeIn = DInput(fake, generator);
         Tensor realLogits, fakeLogits;
         if (Options.SeparateBatches)
         {
-            realLogits = DiscriminatorLogits(batch.Real, y);
-            fakeLogits = DiscriminatorLogits(fake, y);
+            realLogits = DiscriminatorLogits(realIn, y);
+            fakeLogits = DiscriminatorLogits(fakeIn, y);
         }
         else
         {
-            var logits = DiscriminatorLogits(cat(new[] { batch.Real, fake }, 0), cat(new[] { y, y }, 0));
+            var logits = DiscriminatorLogits(cat(new[] { realIn, fakeIn }, 0), cat(new[] { y, y }, 0));
             realLogits = logits.narrow(0, 0, n);
             fakeLogits = logits.narrow(0, n, n);
         }
-        var loss = AdversarialLoss.Discriminator(realLogits, fakeLogits);
-        return new LossResult(loss, sigmoid(realLogits.detach()).mean(), sigmoid(fakeLogits.detach()).mean());
+        // The penalties see D at the same labels (R1 on real pairs, GP on interpolates between pairs of one label).
+        return Loss.Discriminator(x => DiscriminatorLogits(x, y), realIn, fakeIn, realLogits, fakeLogits, generator, step);
     }
 
     public override LossResult GeneratorLoss(Batch batch, Generator generator)
     {
         var y = Labels(batch);
-        var fakeLogits = DiscriminatorLogits(Generate(SampleLatent(batch.Real.shape[0], generator), y), y);
-        return new LossResult(AdversarialLoss.Generator(fakeLogits, Options.GLoss), DFake: sigmoid(fakeLogits.detach()).mean());
+        var fakeLogits = DiscriminatorLogits(DInput(Generate(SampleLatent(batch.Real.shape[0], generator), y), generator), y);
+        return new LossResult(Loss.Generator(fakeLogits), DFake: Loss.MeanOutput(fakeLogits));
     }
+
+    /// <summary>The shared D(G(z)) of the reuse-d-fake knob would skip the labels: refused.</summary>
+    public override string? JointLossesUnsupported() => "the cgan family has its own losses";
 
     private Tensor OneHot(Tensor labels) =>
         nn.functional.one_hot(labels.to_type(ScalarType.Int64), NumClasses).to_type(ScalarType.Float32);
@@ -164,6 +167,12 @@ public sealed class ConditionalGanFamily : IGanFamily
     public string Name => "cgan";
     public string Description => "conditional GAN, class labels into G and D (Mirza & Osindero 2014; --cond-d projection: Miyato & Koyama 2018)";
 
+    public IReadOnlyList<string> RequiredFields => new[] { GanSharp.Data.BatchFields.Image, GanSharp.Data.BatchFields.Label };
+
+    public IReadOnlyList<(string Name, string Description)> Architectures => GanModels.ImageArchitectures.Where(a => a.Name is "dcgan28" or "dcgan32" or "dcgan64").ToList();
+
+    public string? DefaultPreset(string? data, string? arch) => data switch { null or "mnist" => "cgan-mnist", "fashion-mnist" => "cgan-fashion", _ => null };
+
     /// <summary>Throws (one line) unless the data has class labels.</summary>
     public static void RequireLabels(string data, int numClasses)
     {
@@ -171,9 +180,28 @@ public sealed class ConditionalGanFamily : IGanFamily
             throw new ArgumentException($"the cgan model needs a labelled dataset (mnist, fashion-mnist); '{data}' has no class labels");
     }
 
+    /// <summary>
+    /// The stability options cgan cannot honour, each refused in one line: feature matching reads an unconditional
+    /// D's features; second-order unrolling evaluates D functionally without the label maps; G has no VBN variant;
+    /// the projection D is its own architecture (no spectral norm, minibatch layers or packing).
+    /// </summary>
+    public static void RefuseUnsupported(GanOptions o)
+    {
+        string? why =
+            o.FeatureMatching ? "--feature-matching is not available for cgan (it matches an unconditional D's features)" :
+            o.Unrolled > 0 && !o.UnrolledFirstOrder ? "--unrolled with gradients through the unrolled updates is not available for cgan (the functional D has no label maps); add --unrolled-first-order" :
+            o.VirtualBatchNorm ? "--virtual-batch-norm is not available for cgan (its generator has no VBN variant)" :
+            o.ConditionalD == "projection" && o.SpectralNorm ? "--spectral-norm is not available with --cond-d projection; use --cond-d concat" :
+            o.ConditionalD == "projection" && (o.MinibatchStd || o.MinibatchDisc > 0) ? "minibatch layers are not available with --cond-d projection; use --cond-d concat" :
+            o.ConditionalD == "projection" && o.Pack > 1 ? "--pack is not available with --cond-d projection; use --cond-d concat" :
+            null;
+        if (why is not null) throw new ArgumentException(why);
+    }
+
     public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
     {
         RequireLabels(options.Data, numClasses);
+        RefuseUnsupported(options);
         string arch = GanModels.ResolveArch(options, exampleShape);
         if (arch is not ("dcgan28" or "dcgan32" or "dcgan64"))
             throw new ArgumentException($"the cgan model uses the DCGAN architectures (dcgan28, dcgan32, dcgan64), not {arch}");
@@ -181,6 +209,7 @@ public sealed class ConditionalGanFamily : IGanFamily
         int channels = (int)exampleShape[0];
         int size = (int)exampleShape[1];
         int zIn = options.ZDim + numClasses;
+        var dOptions = DiscriminatorOptions.From(options);
         Module<Tensor, Tensor> g = arch == "dcgan28"
             ? DcGan.Generator28(zIn, channels, options.WidthG)
             : DcGan.Generator(size, zIn, channels, options.WidthG);
@@ -188,8 +217,8 @@ public sealed class ConditionalGanFamily : IGanFamily
         {
             "projection" => new ProjectionDiscriminator(size, channels, options.WidthD, numClasses),
             _ => arch == "dcgan28"
-                ? DcGan.Discriminator28(channels + numClasses, options.WidthD)
-                : DcGan.Discriminator(size, channels + numClasses, options.WidthD),
+                ? DcGan.Discriminator28(channels + numClasses, options.WidthD, dOptions)
+                : DcGan.Discriminator(size, channels + numClasses, options.WidthD, dOptions),
         };
         return new ConditionalGanSystem(g, d, options, exampleShape, numClasses);
     }

@@ -1,11 +1,15 @@
+using GanSharp.Data;
 using GanSharp.Training;
 
 namespace GanSharp.Models;
 
 /// <summary>
-/// A model family: how its <see cref="GanSystem"/> (networks, latents, losses) is built from options. Found by
-/// name in <see cref="GanFamilies"/>; adding a family is one file implementing this interface (with a public
-/// parameterless constructor) plus a preset.
+/// A model family (`gansharp train NAME`): it owns its parts — how its <see cref="GanSystem"/> (networks,
+/// optimizer groups, phases, losses) is built from options, the batch fields it requires, its architectures, how an
+/// architecture is chosen for the data, its default preset and thread policy, and (through the system) its progress
+/// grid inputs and the state it keeps in checkpoints. Found by name in <see cref="GanFamilies"/>: a family in the
+/// GanSharp assembly is discovered by reflection (a public parameterless constructor); one defined elsewhere is
+/// registered with one call to <see cref="GanFamilies.Register"/>. Nothing else in the engine names a family.
 /// </summary>
 public interface IGanFamily
 {
@@ -15,25 +19,82 @@ public interface IGanFamily
 
     /// <summary>Builds the system for examples of <paramref name="exampleShape"/>; <paramref name="numClasses"/> is the dataset's label count (0: none).</summary>
     GanSystem Create(GanOptions options, long[] exampleShape, int numClasses);
+
+    /// <summary>
+    /// The batch fields the family trains on, each as alternatives ("image|points": either). A dataset lacking one
+    /// is refused before anything is created.
+    /// </summary>
+    IReadOnlyList<string> RequiredFields => new[] { BatchFields.Image };
+
+    /// <summary>The architectures this family builds (name, description), for `gansharp list` and validation.</summary>
+    IReadOnlyList<(string Name, string Description)> Architectures => Array.Empty<(string, string)>();
+
+    /// <summary>The architecture the options name, or the one that fits the data (throws one line when none fits).</summary>
+    string ResolveArch(GanOptions options, long[] exampleShape) => GanModels.ResolveImageArch(options, exampleShape, Name);
+
+    /// <summary>Torch threads when --threads is not given (tiny per-op-bound models run best on one).</summary>
+    int DefaultThreads(GanOptions options) => Environment.ProcessorCount;
+
+    /// <summary>The preset `train NAME [--data DATA] [--arch ARCH]` applies when neither a preset nor a config is given, or null.</summary>
+    string? DefaultPreset(string? data, string? arch) => null;
+
+    /// <summary>True when the progress grid and evaluation take inputs from held-out data (conditioned on images or text).</summary>
+    bool NeedsHeldOut => false;
+
+    /// <summary>The family's own options (flags, config keys; values in <see cref="GanOptions.Extra"/>, read with <see cref="GanOptions.Get{T}"/>).</summary>
+    IReadOnlyList<OptionSpec> Options => Array.Empty<OptionSpec>();
 }
 
-/// <summary>Every <see cref="IGanFamily"/> in the GanSharp assembly, by name.</summary>
+/// <summary>Every <see cref="IGanFamily"/> in the GanSharp assembly, plus those registered, by name.</summary>
 public static class GanFamilies
 {
-    private static readonly Lazy<IReadOnlyDictionary<string, IGanFamily>> _all = new(() =>
+    private static readonly Dictionary<string, IGanFamily> _all =
         typeof(IGanFamily).Assembly.GetTypes()
             .Where(t => typeof(IGanFamily).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false } && t.GetConstructor(Type.EmptyTypes) is not null)
             .Select(t => (IGanFamily)Activator.CreateInstance(t)!)
-            .ToDictionary(f => f.Name, StringComparer.Ordinal));
+            .ToDictionary(f => f.Name, StringComparer.Ordinal);
 
-    public static IReadOnlyDictionary<string, IGanFamily> All => _all.Value;
+    public static IReadOnlyDictionary<string, IGanFamily> All { get { lock (_all) return new Dictionary<string, IGanFamily>(_all); } }
 
-    public static IGanFamily Get(string name) => All.TryGetValue(name, out var f) ? f
-        : throw new ArgumentException($"unknown model '{name}': use one of {string.Join(", ", All.Keys.Order(StringComparer.Ordinal))}");
+    /// <summary>Registers a family defined outside the library (one line in its own file); registering the same type again is a no-op.</summary>
+    public static void Register(IGanFamily family)
+    {
+        lock (_all)
+        {
+            if (_all.TryGetValue(family.Name, out var existing))
+            {
+                if (existing.GetType() == family.GetType()) return;
+                throw new ArgumentException($"a model family named '{family.Name}' is already registered");
+            }
+            _all[family.Name] = family;
+        }
+    }
+
+    public static IGanFamily Get(string name)
+    {
+        lock (_all)
+            return _all.TryGetValue(name, out var f) ? f
+                : throw new ArgumentException($"unknown model '{name}': use one of {string.Join(", ", _all.Keys.Order(StringComparer.Ordinal))}");
+    }
 
     /// <summary>Builds the system the options name (seeding the global torch generator with the run's seed first).</summary>
     public static GanSystem Create(GanOptions options, long[] exampleShape, int numClasses) =>
         Get(options.Model).Create(options, exampleShape, numClasses);
+
+    /// <summary>Throws one line unless the dataset provides every field the family requires.</summary>
+    public static void CheckFields(IGanFamily family, GanSharp.Data.TensorDataset data)
+    {
+        foreach (var required in family.RequiredFields)
+        {
+            var alternatives = required.Split('|');
+            if (!alternatives.Any(data.Fields.Contains))
+                throw new ArgumentException($"the {family.Name} model needs '{required.Replace("|", "' or '")}' in each example, but '{data.Name}' provides {string.Join(", ", data.Fields.Select(f => $"'{f}'"))}");
+        }
+    }
+
+    /// <summary>Every family's architectures (for `gansharp list` and option validation).</summary>
+    public static IReadOnlyList<(string Name, string Description)> Architectures =>
+        All.Values.SelectMany(f => f.Architectures).DistinctBy(a => a.Name).ToList();
 }
 
 /// <summary>DCGAN (Radford et al. 2015): the unconditional GAN with convolutional networks.</summary>
@@ -41,6 +102,10 @@ public sealed class DcGanFamily : IGanFamily
 {
     public string Name => "dcgan";
     public string Description => "deep convolutional GAN (Radford et al. 2015)";
+
+    public IReadOnlyList<(string Name, string Description)> Architectures => GanModels.ImageArchitectures;
+
+    public string? DefaultPreset(string? data, string? arch) => data is null or "mnist" ? "dcgan-mnist" : null;
 
     public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
     {
@@ -54,6 +119,16 @@ public sealed class MlpGanFamily : IGanFamily
 {
     public string Name => "mlp";
     public string Description => "fully connected GAN (Goodfellow et al. 2014)";
+
+    public IReadOnlyList<string> RequiredFields => new[] { BatchFields.Image + "|" + BatchFields.Points };
+
+    public IReadOnlyList<(string Name, string Description)> Architectures => new[] { GanModels.MlpArchitecture };
+
+    public string ResolveArch(GanOptions options, long[] exampleShape) => "mlp";
+
+    /// <summary>MLPs are per-op-overhead bound: one thread (docs/performance.md).</summary>
+    public int DefaultThreads(GanOptions options) => 1;
+
 
     public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
     {

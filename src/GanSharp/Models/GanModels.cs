@@ -6,24 +6,31 @@ namespace GanSharp.Models;
 /// <summary>Builds a model family's networks from resolved options and the shape of one example.</summary>
 public static class GanModels
 {
-    public static readonly IReadOnlyList<(string Name, string Description)> Architectures = new[]
+    /// <summary>Every architecture of every family (<see cref="GanFamilies.Architectures"/>).</summary>
+    public static IReadOnlyList<(string Name, string Description)> Architectures => GanFamilies.Architectures;
+
+    public static readonly (string Name, string Description) MlpArchitecture =
+        ("mlp", "fully connected G and D (ReLU / LeakyReLU 0.2) for 2-D points or flattened images");
+
+    /// <summary>The convolutional image architectures (DCGAN family and the Stacked MNIST networks).</summary>
+    public static readonly IReadOnlyList<(string Name, string Description)> ImageArchitectures = new[]
     {
         ("dcgan28", "DCGAN for 28×28 images (MNIST): G z→128·7·7→ConvT→14×14→ConvT→28×28, D Conv→Conv→Linear"),
         ("dcgan32", "pytorch/examples DCGAN for 32×32 images (3 up/down-sampling blocks)"),
         ("dcgan64", "pytorch/examples DCGAN for 64×64 images (4 up/down-sampling blocks)"),
         ("dcgan28-deep", "VEEGAN Stacked MNIST networks (PacGAN Table 2): 5×5 ConvT G 2→4→7→14→28, 4-conv D 28→14→7→4→2 (64..512 channels)"),
         ("weakd28", "Unrolled-GAN Stacked MNIST networks: 3×3 deconvolution G, weak 3-conv D (--width-d 2: D = ¼ G, 4: ½ G)"),
-        ("mlp", "fully connected G and D (ReLU / LeakyReLU 0.2) for 2-D points or flattened images"),
     };
 
-    /// <summary>The architecture the options name, or the one that fits the data when none is named.</summary>
-    public static string ResolveArch(GanOptions o, long[] exampleShape)
+    /// <summary>The architecture the options name, or the one that fits the data when none is named (the family decides).</summary>
+    public static string ResolveArch(GanOptions o, long[] exampleShape) => GanFamilies.Get(o.Model).ResolveArch(o, exampleShape);
+
+    /// <summary>A DCGAN-style architecture for image data: the one named, else the one that fits the image size.</summary>
+    public static string ResolveImageArch(GanOptions o, long[] exampleShape, string family)
     {
-        if (o.Model == "mlp") return "mlp";
-        if (o.Model == "semisup") return SemiSupervised.SemiSupervisedNetworks.ResolveArch(o, exampleShape);
         bool image = exampleShape.Length == 3;
         if (!image)
-            throw new ArgumentException($"the dcgan model needs image data, but '{o.Data}' has examples of shape [{string.Join(",", exampleShape)}]: use 'train mlp' for 2-D data");
+            throw new ArgumentException($"the {family} model needs image data, but '{o.Data}' has examples of shape [{string.Join(",", exampleShape)}]: use 'train mlp' for 2-D data");
         string arch = o.Arch != "" ? o.Arch : exampleShape[1] switch
         {
             28 => "dcgan28",
@@ -61,5 +68,5 @@ public static class GanModels
     }
 
     /// <summary>Thread policy: tiny (MLP) models are per-op-overhead bound and run best on one thread.</summary>
-    public static int DefaultThreads(GanOptions o) => o.Threads > 0 ? o.Threads : o.Model == "mlp" ? 1 : Environment.ProcessorCount;
+    public static int DefaultThreads(GanOptions o) => o.Threads > 0 ? o.Threads : GanFamilies.Get(o.Model).DefaultThreads(o);
 }

@@ -19,8 +19,35 @@ public sealed class SemiSupervisedFamily : IGanFamily
     public string Name => "semisup";
     public string Description => "semi-supervised GAN: D as a K+1-class classifier, feature matching (Salimans et al. 2016)";
 
+    public IReadOnlyList<string> RequiredFields => new[] { BatchFields.Image, BatchFields.Label };
+
+    public IReadOnlyList<(string Name, string Description)> Architectures => SemiSupervisedNetworks.Architectures;
+
+    public string ResolveArch(GanOptions options, long[] exampleShape) => SemiSupervisedNetworks.ResolveArch(options, exampleShape);
+
+    public string? DefaultPreset(string? data, string? arch) => arch == "semisup-conv" ? "semisup-conv" : "semisup-mlp";
+
+    /// <summary>
+    /// The semi-supervised objective is its own (K+1 classes, feature matching): the stability options of the loss
+    /// object and of D's architecture are refused, each in one line, rather than ignored.
+    /// </summary>
+    public static void RefuseUnsupported(GanOptions o)
+    {
+        var set = new (bool On, string Flag)[]
+        {
+            (o.Loss != Losses.LossKind.Gan, "--loss"), (o.R1 > 0, "--r1"), (o.RealLabel != 1.0, "--real-label"),
+            (o.InstanceNoise > 0, "--instance-noise"), (o.FeatureMatching, "--feature-matching (kplus1 always matches features)"),
+            (o.SpectralNorm, "--spectral-norm"), (o.Pack > 1, "--pack"), (o.MinibatchStd, "--minibatch-std"),
+            (o.MinibatchDisc > 0, "--minibatch-disc"), (o.Unrolled > 0, "--unrolled"), (o.Clip > 0, "--clip"),
+            (o.VirtualBatchNorm, "--virtual-batch-norm"), (!o.SeparateBatches, "--batches joint"),
+        };
+        foreach (var (on, flag) in set)
+            if (on) throw new ArgumentException($"{flag.Split(' ')[0]} is not available for the semisup model{(flag.Contains(' ') ? " " + flag[(flag.IndexOf(' ') + 1)..] : "")}: its D is a K+1-class classifier with its own loss");
+    }
+
     public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
     {
+        RefuseUnsupported(options);
         int k = numClasses > 0 ? numClasses : 10;
         var (g, d) = SemiSupervisedNetworks.Build(options, exampleShape, k);
         return new SemiSupervisedSystem(g, d, options, exampleShape);
@@ -70,7 +97,7 @@ public sealed class SemiSupervisedSystem : GanSystem
     }
 
     /// <summary>L_supervised + ½ L_unsupervised (kplus1), or L_unsupervised alone (dcgan-features).</summary>
-    public override LossResult DiscriminatorLoss(Batch batch, Generator generator)
+    public override LossResult DiscriminatorLoss(Batch batch, Generator generator, int step = 1)
     {
         long n = batch.Real.shape[0];
         Classifier.Noise = generator;
@@ -102,8 +129,10 @@ public sealed class SemiSupervisedSystem : GanSystem
         Tensor realFeatures;
         using (no_grad())
             realFeatures = Classifier.Forward(batch.Real).Features;
-        return new LossResult(SemiSupervisedLoss.FeatureMatching(realFeatures, fakeFeatures), DFake: dFake);
+        return new LossResult(SemiSupervisedLoss.FeatureMatchingSum(realFeatures, fakeFeatures), DFake: dFake);
     }
+
+    public override string? JointLossesUnsupported() => "the semisup family has its own losses";
 
     public override void Dispose()
     {

@@ -105,6 +105,13 @@ public sealed class ConvClassifierD : SemiSupervisedDiscriminator
 /// <summary>Builds the semi-supervised family's networks.</summary>
 public static class SemiSupervisedNetworks
 {
+    /// <summary>The semi-supervised networks (Salimans et al. 2016's MNIST MLP D, and a convolutional D).</summary>
+    public static readonly IReadOnlyList<(string Name, string Description)> Architectures = new[]
+    {
+        ("semisup-mlp", "semi-supervised MLP D 784-1000-500-250-250-250-10 (weight norm, gaussian noise) and MLP G (Salimans et al. 2016)"),
+        ("semisup-conv", "semi-supervised convolutional D (dcgan28-like, weight norm, 10 outputs) and the dcgan28 G"),
+    };
+
     public static string ResolveArch(GanOptions o, long[] exampleShape)
     {
         string arch = o.Arch == "" ? "semisup-mlp" : o.Arch;

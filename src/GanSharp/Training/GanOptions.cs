@@ -13,159 +13,251 @@ namespace GanSharp.Training;
 public sealed class GanOptions
 {
     /// <summary>Model family: "dcgan" or "mlp".</summary>
+    [Option("Model family (see 'gansharp list')", Positional = true)]
     public string Model { get; set; } = "dcgan";
 
     /// <summary>Architecture: dcgan28, dcgan32, dcgan64 (dcgan) or mlp (mlp). Empty: chosen from the data.</summary>
+    [Option("Architecture: {choices} (default: fits the data)")]
     public string Arch { get; set; } = "";
 
     /// <summary>Dataset: mnist, fashion-mnist, ring, grid, or a folder of images.</summary>
+    [Option("Dataset: mnist, fashion-mnist, ring, grid, or a folder of images")]
     public string Data { get; set; } = "mnist";
 
     /// <summary>Local directory with MNIST-format IDX files (raw or .gz), instead of downloading.</summary>
+    [Option("Directory with local MNIST-format IDX files (raw or .gz) instead of downloading")]
     public string? DataDir { get; set; }
 
     /// <summary>Image size for image folders (32 or 64).</summary>
+    [Option("Image size for image folders: 32 or 64")]
     public int Size { get; set; } = 64;
 
     /// <summary>Channels for image folders (1, 3 or 4).</summary>
+    [Option("Channels for image folders: 1, 3 or 4")]
     public int Channels { get; set; } = 3;
 
     /// <summary>Generator updates in the whole run.</summary>
+    [Option("Generator updates in the whole run (default 2000)")]
     public int Steps { get; set; } = 2000;
+    [Option("Minibatch size (default 64)")]
     public int Batch { get; set; } = 64;
 
     /// <summary>Discriminator updates per generator update (k in Goodfellow et al. Algorithm 1).</summary>
+    [Option("Discriminator updates per generator update, k (default 1)")]
     public int DSteps { get; set; } = 1;
 
+    [Option("Generator loss: nonsaturating (default) or minimax")]
     public GeneratorLossKind GLoss { get; set; } = GeneratorLossKind.NonSaturating;
 
     /// <summary>Real and fake minibatches through D separately (true; the DCGAN tip) or in one joint batch.</summary>
+    [Option("Real and fake through D: separate (default) or joint", Flag = "batches", FlagValues = new[] { "separate", "joint" })]
     public bool SeparateBatches { get; set; } = true;
 
+    [Option("Adam learning rate of G (default 2e-4)")]
     public double LrG { get; set; } = 2e-4;
+    [Option("Adam learning rate of D (default 2e-4)")]
     public double LrD { get; set; } = 2e-4;
+    [Option("Adam betas of G (default 0.5 0.999)")]
     public double[] BetasG { get; set; } = { 0.5, 0.999 };
+    [Option("Adam betas of D (default 0.5 0.999)")]
     public double[] BetasD { get; set; } = { 0.5, 0.999 };
 
     /// <summary>Adversarial loss: gan (the value function, with --g-loss), wgan, wgan-gp, hinge or lsgan.</summary>
+    [Option("Adversarial loss: gan (default), wgan, wgan-gp, hinge, lsgan")]
     public LossKind Loss { get; set; } = LossKind.Gan;
 
     /// <summary>Gradient-penalty weight λ of WGAN-GP.</summary>
+    [Option("WGAN-GP penalty weight λ (default 10)")]
     public double GpWeight { get; set; } = 10;
 
     /// <summary>R1 penalty γ on real data (Mescheder et al. 2018); 0: off.</summary>
+    [Option("R1 penalty γ on real data (Mescheder et al. 2018; e.g. 10; default off)")]
     public double R1 { get; set; }
 
+    /// <summary>Lazy R1 (stylegan2-ada): the penalty every N steps with its weight scaled by N; 1 = every step.</summary>
+    [Option("Lazy R1 (stylegan2-ada): the penalty every N steps, its weight scaled by N (default 1: every step)")]
+    public int R1Every { get; set; } = 1;
+
     /// <summary>WGAN weight clipping c (critic weights kept in [−c, c]); 0: off.</summary>
+    [Option("WGAN weight clipping c (e.g. 0.01; default off)")]
     public double Clip { get; set; }
 
     /// <summary>Optimizer of both networks: adam or rmsprop (WGAN).</summary>
+    [Option("adam (default) or rmsprop (WGAN)")]
     public OptimizerKind Optimizer { get; set; } = OptimizerKind.Adam;
 
     /// <summary>One-sided label smoothing: the real target (1: off; 0.9 in Salimans et al. 2016).</summary>
+    [Option("One-sided label smoothing: target for real data (e.g. 0.9; default 1)")]
     public double RealLabel { get; set; } = 1.0;
 
     /// <summary>Instance noise: std of gaussian noise added to D's inputs, annealed linearly to 0 over the run; 0: off.</summary>
+    [Option("Std of gaussian noise on D's inputs, annealed to 0 over the run (default off)")]
     public double InstanceNoise { get; set; }
 
     /// <summary>Generator loss = feature matching on D's last hidden features (Salimans et al. 2016).</summary>
+    [Option("Generator loss = feature matching on D's hidden features (Salimans et al. 2016)")]
     public bool FeatureMatching { get; set; }
 
     /// <summary>Exponential moving average of G's weights (decay, e.g. 0.999), used for sampling and evaluation; 0: off.</summary>
+    [Option("Moving average of G's weights with this decay (e.g. 0.999), used for sampling and evaluation")]
     public double Ema { get; set; }
 
     /// <summary>Minibatch standard deviation feature in D (Karras et al. 2018).</summary>
+    [Option("Minibatch standard-deviation feature in D (Karras et al. 2018)")]
     public bool MinibatchStd { get; set; }
 
     /// <summary>Minibatch discrimination kernels B in D (Salimans et al. 2016); 0: off.</summary>
+    [Option("Minibatch discrimination with B kernels in D (Salimans et al. 2016; e.g. 100)")]
     public int MinibatchDisc { get; set; }
 
     /// <summary>Spectral normalization of D's weights (Miyato et al. 2018).</summary>
+    [Option("Spectral normalization of D's layers (Miyato et al. 2018)")]
     public bool SpectralNorm { get; set; }
 
     /// <summary>PacGAN packing m: D judges m samples concatenated at its input (Lin et al. 2018); 1: off.</summary>
+    [Option("PacGAN: D judges m samples packed together (Lin et al. 2018; e.g. 2 or 4)")]
     public int Pack { get; set; } = 1;
 
     /// <summary>Unrolled GAN steps k (Metz et al. 2017); 0: off.</summary>
+    [Option("Unrolled GAN: G steps against D unrolled k steps (Metz et al. 2017)")]
     public int Unrolled { get; set; }
 
     /// <summary>Unroll without gradients through D's updates (the cheaper first-order variant).</summary>
+    [Option("Unroll without gradients through D's updates (cheaper)")]
     public bool UnrolledFirstOrder { get; set; }
 
     /// <summary>Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016).</summary>
+    [Option("Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016; dcgan28, dcgan28-deep, dcgan32, dcgan64)", Families = new[] { "dcgan" })]
     public bool VirtualBatchNorm { get; set; }
 
     /// <summary>Maxout pieces in MLP discriminators (PacGAN 2-D setting); 0: LeakyReLU.</summary>
+    [Option("Maxout units with this many pieces in MLP discriminators (PacGAN 2-D)", Families = new[] { "mlp" })]
     public int Maxout { get; set; }
 
     /// <summary>BatchNorm in MLP generators (PacGAN 2-D setting).</summary>
+    [Option("BatchNorm in MLP generators (PacGAN 2-D)", Families = new[] { "mlp" })]
     public bool MlpBatchNorm { get; set; }
 
+    [Option("Noise prior: gaussian (default), uniform, sphere")]
     public NoisePrior Prior { get; set; } = NoisePrior.Gaussian;
+    [Option("Latent dimension (default 100)")]
     public int ZDim { get; set; } = 100;
 
     /// <summary>Base width (channels of the first/last conv layer, or MLP hidden size).</summary>
+    [Option("Base width of G (default 64)")]
     public int WidthG { get; set; } = 64;
+    [Option("Base width of D (default 64)")]
     public int WidthD { get; set; } = 64;
 
     /// <summary>How the cgan discriminator reads the label: "concat" (one-hot maps as input channels) or "projection".</summary>
+    [JsonPropertyName("cond-d")]
+    [Option("cgan discriminator: concat (one-hot maps as input channels, default) or projection (Miyato & Koyama 2018)", Families = new[] { "cgan" }, Choices = new[] { "concat", "projection" }, LegacyKeys = new[] { "conditional-d" })]
     public string ConditionalD { get; set; } = "concat";
 
     /// <summary>Hidden layer count of MLP networks.</summary>
+    [Option("Hidden layers of MLP networks (default 2)", Families = new[] { "mlp" })]
     public int Depth { get; set; } = 2;
 
     /// <summary>Hidden layer count of an MLP discriminator when it differs from G's (0: same as --depth).</summary>
+    [Option("Hidden layers of an MLP discriminator when different from --depth", Families = new[] { "mlp" })]
     public int DepthD { get; set; }
 
+    [Option("Random seed: same seed and threads give the same losses (default 1)")]
     public long Seed { get; set; } = 1;
 
     /// <summary>Torch intra-op threads; 0 picks (1 for tiny models, all cores otherwise).</summary>
+    [Option("Torch threads (default: 1 for MLP models, all cores otherwise)")]
     public int Threads { get; set; }
 
     // ---- speed knobs (docs/performance.md). null = auto: the engine's measured default for the model family.
 
     /// <summary>Convolutional networks (and their inputs) in channels-last memory layout; equal to the stock path within float rounding. Auto: on for convolutional models.</summary>
+    [Option("Speed: channels-last layout for conv models (true/false; default: on for conv models on images of 64x64 and up)")]
     public bool? ChannelsLast { get; set; }
 
     /// <summary>D's parameters excluded from autograd during the G step; bit-identical. Auto: on.</summary>
+    [Option("Speed: no gradients for D's weights in the G step (true/false; default on; bit-identical)")]
     public bool? FreezeD { get; set; }
 
     /// <summary>Adam over one flat buffer per network (parameters and gradients are views into it); bit-identical. Auto: on.</summary>
+    [Option("Speed: Adam over one flat buffer per network (true/false; default on; bit-identical)")]
     public bool? FusedAdam { get; set; }
 
     /// <summary>The next real batch gathered on a background thread into reused buffers; the same batches in the same order. Auto: off (no gain measured for in-memory datasets).</summary>
+    [Option("Speed: gather the next real batch on a background thread (true/false; default off: no gain measured for in-memory data; same batches)")]
     public bool? Prefetch { get; set; }
 
     /// <summary>Sampling folds BatchNorm into the preceding convolution/linear layer (equal to unfolded within 1e-5). Auto: off (no gain measured here).</summary>
+    [Option("Speed: fold BatchNorm into convolutions when sampling (true/false; default off: no gain measured; within 1e-5)")]
     public bool? FoldBatchNorm { get; set; }
 
     /// <summary>Opt-in, CHANGES RESULTS: one D(G(z)) forward serves both D's and G's loss (G is updated against D before D's update).</summary>
+    [Option("Speed, CHANGES RESULTS: one D(G(z)) forward for both losses (opt-in)")]
     public bool ReuseDFake { get; set; }
 
+    [Option("Write metrics.jsonl every N steps (default 10)")]
     public int LogEvery { get; set; } = 10;
+    [Option("Write a sample grid every N steps (default 250)")]
     public int SampleEvery { get; set; } = 250;
+    [Option("Write a checkpoint every N steps (default 500)")]
     public int CheckpointEvery { get; set; } = 500;
 
     /// <summary>How many step checkpoints to keep.</summary>
+    [Option("Step checkpoints to keep (default 3)")]
     public int Keep { get; set; } = 3;
 
     /// <summary>Evaluate metrics every N steps during training (0: never).</summary>
+    [Option("Evaluate --metrics every N steps, appending to metrics.jsonl and keeping checkpoints/best.ckpt (default 0: off)")]
     public int EvalEvery { get; set; }
 
     /// <summary>Metrics computed during training, comma-separated; the first one picks the `best` checkpoint.</summary>
+    [Option("Metrics for --eval-every, comma-separated; the first ranks the best checkpoint (default fid; see 'gansharp list')")]
     public string Metrics { get; set; } = "fid";
 
     /// <summary>Generated samples per evaluation.</summary>
+    [Option("Generated samples per evaluation (default 10000)")]
     public int EvalSamples { get; set; } = 10_000;
 
     /// <summary>Size of the fixed noise batch drawn for sample grids.</summary>
+    [Option("Samples in each progress grid (default 64)")]
     public int SampleCount { get; set; } = 64;
 
     /// <summary>Semi-supervised family: labelled training examples n (balanced, n/10 per class).</summary>
+    [Option("semisup: labelled training examples, n/10 per class (default 100)", Families = new[] { "semisup" })]
     public int Labels { get; set; } = 100;
 
     /// <summary>Semi-supervised family: kplus1 (Salimans et al. 2016) or dcgan-features (unsupervised GAN, linear probe).</summary>
+    [Option("semisup: kplus1 (default) or dcgan-features", Families = new[] { "semisup" }, Choices = new[] { "kplus1", "dcgan-features" })]
     public string SemisupMode { get; set; } = "kplus1";
+
+    /// <summary>
+    /// Values of family-declared options (<see cref="Models.IGanFamily.Options"/>), by kebab-case key. Written inline into
+    /// the options object of options.json and checkpoint headers, after the core options; read them with
+    /// <see cref="Get{T}"/>. Only the options of the run's family are stored.
+    /// </summary>
+    [JsonIgnore]
+    public JsonObject Extra { get; private set; } = new();
+
+    /// <summary>
+    /// The value of option <paramref name="key"/>: a family option from <see cref="Extra"/> (its declared default
+    /// when unset), or a core option's property.
+    /// </summary>
+    public T Get<T>(string key)
+    {
+        if (Extra.TryGetPropertyValue(key, out var node))
+            return node is null ? default! : node.Deserialize<T>(Json)!;
+        var spec = OptionCatalog.Default.Find(key) ?? throw new ArgumentException($"unknown option '{key}'");
+        if (spec.Property is { } p) return (T)p.GetValue(this)!;
+        return spec.Default is null ? default! : spec.Default.Deserialize<T>(Json)!;
+    }
+
+    /// <summary>Sets family option <paramref name="key"/> (core options are set through their properties).</summary>
+    public void Set<T>(string key, T value)
+    {
+        if (OptionCatalog.Default.Find(key) is { Property: not null })
+            throw new ArgumentException($"option '{key}' is a GanOptions property: set it directly");
+        Extra[key] = JsonSerializer.SerializeToNode(value, Json);
+    }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -175,16 +267,41 @@ public sealed class GanOptions
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => ToJsonObject().ToJsonString(Json);
 
-    public JsonObject ToJsonObject() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();
+    /// <summary>The kebab-case options object: core options, then <see cref="Extra"/>.</summary>
+    public JsonObject ToJsonObject()
+    {
+        var o = JsonSerializer.SerializeToNode(this, Json)!.AsObject();
+        foreach (var (k, v) in Extra) o[k] = v?.DeepClone();
+        return o;
+    }
 
-    public static GanOptions FromJson(string json) =>
-        JsonSerializer.Deserialize<GanOptions>(json, Json) ?? throw new JsonException("options are null");
+    public static GanOptions FromJson(string json) => FromJson(json, OptionCatalog.Default);
+
+    /// <summary>
+    /// Reads an options object (options.json, a checkpoint header): legacy keys (<c>conditional-d</c>) are read as
+    /// their option, family options go to <see cref="Extra"/>, an unknown key is a <see cref="JsonException"/> naming it.
+    /// </summary>
+    public static GanOptions FromJson(string json, OptionCatalog catalog)
+    {
+        var node = JsonNode.Parse(json) as JsonObject ?? throw new JsonException("options are not a JSON object");
+        var core = new JsonObject();
+        var extra = new JsonObject();
+        foreach (var (key, value) in node)
+        {
+            var spec = catalog.Find(key) ?? throw new JsonException($"unknown option '{key}'");
+            (spec.IsFamilyOption ? extra : core)[spec.Key] = value?.DeepClone();
+        }
+        var o = core.Deserialize<GanOptions>(Json) ?? throw new JsonException("options are null");
+        o.Extra = extra;
+        return o;
+    }
 
     /// <summary>Checks ranges; throws <see cref="ArgumentException"/> with one line naming the option.</summary>
-    public void Validate()
+    public void Validate(OptionCatalog? catalog = null)
     {
+        catalog ??= OptionCatalog.Default;
         static void Positive(int v, string name)
         {
             if (v <= 0) throw new ArgumentException($"--{name} must be positive (got {v})");
@@ -199,6 +316,7 @@ public sealed class GanOptions
         Positive(SampleEvery, "sample-every");
         Positive(CheckpointEvery, "checkpoint-every");
         Positive(Keep, "keep");
+        Positive(R1Every, "r1-every");
         Positive(SampleCount, "sample-count");
         if (Pack < 1) throw new ArgumentException($"--pack must be at least 1 (got {Pack})");
         if (Batch % Pack != 0) throw new ArgumentException($"--batch {Batch} must be a multiple of --pack {Pack}");
@@ -217,13 +335,13 @@ public sealed class GanOptions
             if (b.Length != 2 || b.Any(x => x < 0 || x >= 1))
                 throw new ArgumentException("betas must be two numbers in [0, 1)");
         Positive(Labels, "labels");
-        if (SemisupMode is not ("kplus1" or "dcgan-features"))
-            throw new ArgumentException($"unknown semi-supervised mode '{SemisupMode}': use kplus1 or dcgan-features");
-        Models.GanFamilies.Get(Model);
-        if (ConditionalD is not ("concat" or "projection"))
-            throw new ArgumentException($"unknown conditional discriminator '{ConditionalD}': use concat or projection");
-        if (Arch is not ("" or "dcgan28" or "dcgan32" or "dcgan64" or "dcgan28-deep" or "weakd28" or "mlp" or "semisup-mlp" or "semisup-conv"))
-            throw new ArgumentException($"unknown architecture '{Arch}': use dcgan28, dcgan32, dcgan64, weakd28, mlp, semisup-mlp or semisup-conv");
+        if (!catalog.Families.Any(f => f.Name == Model))
+            throw new ArgumentException($"unknown model '{Model}': use one of {string.Join(", ", catalog.Families.Select(f => f.Name))}");
+        // String options with a list of values (--arch: the registered architectures, --cond-d, --semisup-mode).
+        foreach (var spec in catalog.Options)
+            if (spec.Property is { } p && p.PropertyType == typeof(string) && spec.Choices is { } choices
+                && p.GetValue(this) is string v && v != (spec.Default?.GetValue<string>() ?? "") && !choices.Contains(v))
+                throw new ArgumentException($"unknown value '{v}' for --{spec.Flag}: use {string.Join(", ", choices)}");
     }
 }
 
@@ -265,23 +383,37 @@ public static class OptionLayers
         };
 
     /// <summary>
-    /// Merges the layers in order and deserializes. Unknown keys anywhere are an error naming the key.
+    /// Merges the layers in order and deserializes. Keys are checked against <paramref name="catalog"/> (default:
+    /// <see cref="OptionCatalog.Default"/>): an unknown key, a value of the wrong type or choice, and an option the
+    /// model's family does not use (set in the config file or flags; presets are not checked) are each one line.
     /// </summary>
-    public static GanOptions Resolve(string? preset, JsonObject? configFile, JsonObject? flags)
+    public static GanOptions Resolve(string? preset, JsonObject? configFile, JsonObject? flags, OptionCatalog? catalog = null,
+        string configSource = "config file", string flagsSource = "flags")
     {
-        var merged = new GanOptions().ToJsonObject();
+        catalog ??= OptionCatalog.Default;
+        var merged = catalog.Defaults(model: null);
         if (preset is not null)
         {
             if (!Presets.TryGetValue(preset, out var p))
                 throw new ArgumentException($"unknown preset '{preset}': use one of {string.Join(", ", Presets.Keys)}");
-            Apply(merged, JsonNode.Parse(p.Json)!.AsObject(), $"preset {preset}");
+            Apply(catalog, merged, JsonNode.Parse(p.Json)!.AsObject(), $"preset {preset}");
         }
-        if (configFile is not null) Apply(merged, configFile, "config file");
-        if (flags is not null) Apply(merged, flags, "flags");
+        var explicitKeys = new List<string>();
+        if (configFile is not null) explicitKeys.AddRange(Apply(catalog, merged, configFile, configSource));
+        if (flags is not null) explicitKeys.AddRange(Apply(catalog, merged, flags, flagsSource));
+
+        string model = merged["model"]?.GetValue<string>() ?? "";
+        foreach (var key in explicitKeys.Distinct())
+            if (catalog.Find(key) is { Families: { } families } spec && !families.Contains(model))
+                throw new ArgumentException($"--{spec.Flag} is not used by the {model} model (it is an option of {string.Join(", ", families)})");
+        ApplyModelArchitecture(merged, explicitKeys.Contains("arch"), catalog);
+        // Keep the family options of this model only (the others are at their defaults: checked above).
+        foreach (var spec in catalog.Options)
+            if (spec.IsFamilyOption && !spec.Families!.Contains(model)) merged.Remove(spec.Key);
         try
         {
-            var o = merged.Deserialize<GanOptions>(GanOptions.Json)!;
-            o.Validate();
+            var o = GanOptions.FromJson(merged.ToJsonString(), catalog);
+            o.Validate(catalog);
             return o;
         }
         catch (JsonException e)
@@ -290,13 +422,36 @@ public static class OptionLayers
         }
     }
 
-    private static void Apply(JsonObject target, JsonObject layer, string source)
+    /// <summary>
+    /// The architecture against the model's family (<see cref="Models.IGanFamily.Architectures"/>): a family with
+    /// a single architecture (mlp) always gets it, and an explicit other --arch is refused; an --arch that is not
+    /// one of a family's architectures is refused. The one place of this rule for the CLI, config files and sweeps.
+    /// </summary>
+    public static void ApplyModelArchitecture(JsonObject options, bool archExplicit, OptionCatalog catalog)
     {
+        string model = options["model"]?.GetValue<string>() ?? "";
+        var family = catalog.Families.FirstOrDefault(f => f.Name == model);
+        if (family is null || family.Architectures.Count == 0) return;
+        var names = family.Architectures.Select(a => a.Name).ToList();
+        string arch = options["arch"]?.GetValue<string>() ?? "";
+        if (names.Count == 1 && (arch == "" || !archExplicit))
+            options["arch"] = names[0];
+        else if (arch != "" && !names.Contains(arch))
+            throw new ArgumentException(names.Count == 1
+                ? $"the {model} model uses architecture {names[0]}, not '{arch}'"
+                : $"architecture '{arch}' is not one of the {model} model's: use {string.Join(", ", names)}");
+    }
+
+    /// <summary>Writes one layer over <paramref name="target"/>; returns the option keys it set.</summary>
+    private static List<string> Apply(OptionCatalog catalog, JsonObject target, JsonObject layer, string source)
+    {
+        var keys = new List<string>();
         foreach (var (key, value) in layer)
         {
-            if (!target.ContainsKey(key))
-                throw new ArgumentException($"unknown option '{key}' in {source}");
-            target[key] = value?.DeepClone();
+            var spec = catalog.Find(key) ?? throw new ArgumentException($"unknown option '{key}' in {source}");
+            target[spec.Key] = spec.Check(value, source);
+            keys.Add(spec.Key);
         }
+        return keys;
     }
 }

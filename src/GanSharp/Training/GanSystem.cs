@@ -1,37 +1,180 @@
+using System.Text.Json.Nodes;
 using GanSharp.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanSharp.Training;
 
-/// <summary>What one loss evaluation produced: the loss to descend and optional statistics of D's outputs.</summary>
-public sealed record LossResult(Tensor Loss, Tensor? DReal = null, Tensor? DFake = null);
-
 /// <summary>
-/// A GAN family as the training loop sees it: its two networks, how latents are drawn, and its losses on a
-/// batch. The unconditional GAN of Goodfellow et al. 2014 is this class as it is; later families (class labels,
-/// captions, paired images, growing networks) override the members that differ and keep the one loop.
+/// A GAN family as the training loop sees it: named networks (trainable or frozen), named optimizer groups, a step
+/// as a list of <see cref="Phase"/>s, a loss object (<see cref="GanLoss"/>), how latents and conditions are drawn,
+/// and what a progress grid is made of. The unconditional GAN of Goodfellow et al. 2014 is this class as it is:
+/// networks "G" and "D", groups "G" and "D", phases D (k times) then G. Later families override the members that
+/// differ (losses, phases, networks, groups) and keep the one loop in <see cref="Trainer"/>.
 /// </summary>
 public class GanSystem : IDisposable
 {
+    private readonly List<NetworkEntry> _networks = new();
+
+    /// <summary>A system of a generator "G" and a discriminator "D" (both trainable).</summary>
     public GanSystem(nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> discriminator, GanOptions options, long[] exampleShape)
+        : this(options, exampleShape)
     {
-        G = generator;
-        D = discriminator;
-        Options = options;
-        ExampleShape = exampleShape;
+        AddNetwork("G", generator);
+        AddNetwork("D", discriminator);
     }
 
-    public nn.Module<Tensor, Tensor> G { get; }
-    public nn.Module<Tensor, Tensor> D { get; }
+    /// <summary>A system whose networks the subclass adds with <see cref="AddNetwork"/>.</summary>
+    protected GanSystem(GanOptions options, long[] exampleShape)
+    {
+        Options = options;
+        ExampleShape = exampleShape;
+        Loss = new GanLoss(options.Loss, options.GLoss, options.RealLabel, options.GpWeight, options.R1, options.R1Every);
+    }
+
     public GanOptions Options { get; }
     public long[] ExampleShape { get; }
+
+    /// <summary>The adversarial loss and its regularizers.</summary>
+    public GanLoss Loss { get; }
+
+    // ---- networks ----------------------------------------------------------------------------------------
+
+    /// <summary>The networks in registration order (checkpoint tensors are prefixed name + ".").</summary>
+    public IReadOnlyList<NetworkEntry> Networks => _networks;
+
+    /// <summary>Registers a network; frozen ones are put in eval mode and their parameters take no gradient.</summary>
+    protected void AddNetwork(string name, nn.Module module, bool trainable = true)
+    {
+        if (name.Contains('.') || _networks.Any(n => n.Name == name)) throw new ArgumentException($"bad or duplicate network name '{name}'");
+        if (!trainable) Freeze(module);
+        _networks.Add(new NetworkEntry(name, module, trainable));
+    }
+
+    private static void Freeze(nn.Module module)
+    {
+        module.eval();
+        foreach (var p in module.parameters()) p.requires_grad = false;
+    }
+
+    public nn.Module Network(string name) => _networks.FirstOrDefault(n => n.Name == name)?.Module
+        ?? throw new KeyNotFoundException($"the system has no network '{name}' (it has {string.Join(", ", _networks.Select(n => n.Name))})");
+
+    public bool HasNetwork(string name) => _networks.Any(n => n.Name == name);
+
+    public nn.Module<Tensor, Tensor> G => (nn.Module<Tensor, Tensor>)Network("G");
+    public nn.Module<Tensor, Tensor> D => (nn.Module<Tensor, Tensor>)Network("D");
+
+    /// <summary>
+    /// Raised after <see cref="ReplaceNetworks"/> with the replaced names: the trainer rebuilds the optimizer groups
+    /// over them (carrying Adam state of parameters that keep their name and shape), the EMA, channels-last and the
+    /// inference caches.
+    /// </summary>
+    public event Action<IReadOnlyList<string>>? NetworksReplaced;
+
+    /// <summary>
+    /// Replaces networks mid-run (growing families). The old modules are not disposed here: the new ones may share
+    /// their layers. Frozen networks stay frozen.
+    /// </summary>
+    public void ReplaceNetworks(IReadOnlyDictionary<string, nn.Module> replacements)
+    {
+        foreach (var (name, module) in replacements)
+        {
+            int i = _networks.FindIndex(n => n.Name == name);
+            if (i < 0) throw new KeyNotFoundException($"the system has no network '{name}' to replace");
+            if (!_networks[i].Trainable) Freeze(module);
+            _networks[i] = _networks[i] with { Module = module };
+        }
+        _phases = null;
+        _knobs = null;
+        WeightsChanged();
+        NetworksReplaced?.Invoke(replacements.Keys.ToList());
+    }
+
+    /// <summary>Puts the trainable networks in training mode (frozen ones stay in eval mode).</summary>
+    public void TrainMode()
+    {
+        foreach (var n in _networks) if (n.Trainable) n.Module.train();
+    }
+
+    // ---- optimizer groups and phases ----------------------------------------------------------------------
+
+    /// <summary>The optimizer groups: by default "G" over G and "D" over D with the options' learning rates and betas.</summary>
+    public virtual IReadOnlyList<OptimizerGroup> OptimizerGroups() => new[]
+    {
+        new OptimizerGroup("G", new[] { "G" }, Options.Optimizer, Options.LrG, Options.BetasG),
+        new OptimizerGroup("D", new[] { "D" }, Options.Optimizer, Options.LrD, Options.BetasD),
+    };
+
+    /// <summary>The network whose weights the EMA averages (null: none).</summary>
+    public virtual string? EmaNetwork => "G";
+
+    private IReadOnlyList<Phase>? _phases;
+
+    /// <summary>The phases of one training step (built once; rebuilt after networks are replaced).</summary>
+    public IReadOnlyList<Phase> Phases => _phases ??= BuildPhases();
+
+    /// <summary>
+    /// Algorithm 1 of Goodfellow et al. 2014 generalized: D k = d-steps times, each on a fresh batch (WGAN clipping
+    /// after each update), then G on the last batch, against D unrolled when asked (Metz et al. 2017). With the
+    /// reuse-d-fake knob, one joint phase.
+    /// </summary>
+    protected virtual IReadOnlyList<Phase> BuildPhases()
+    {
+        if (Knobs.ReuseDFake) return new[] { JointPhase() };
+        Action<PhaseContext>? clip = Options.Clip > 0 ? _ => ClipWeights(D, Options.Clip) : null;
+        var d = new Phase("D", "D", ctx => DiscriminatorLoss(ctx.Batch, ctx.Rng, ctx.Step)) { Repeat = Options.DSteps, AfterUpdate = clip };
+        Phase g;
+        if (Options.Unrolled > 0 && !Options.UnrolledFirstOrder)
+            g = new Phase("G", "G", ctx => new LossResult(UnrolledGan.GeneratorLoss(this, (Adam)ctx.Optimizer("D"), ctx.Batch, ctx.NextBatch, ctx.Rng)));
+        else
+            g = new Phase("G", "G", ctx => GeneratorLoss(ctx.Batch, ctx.Rng))
+            {
+                Freeze = Knobs.FreezeD ? new[] { "D" } : Array.Empty<string>(),
+                Around = Options.Unrolled > 0 ? ctx => UnrollFirstOrder(ctx, clip) : null,
+            };
+        return new[] { d, g with { NewBatch = false, ZeroAfter = new[] { "D" } } };
+    }
+
+    /// <summary>Why the reuse-d-fake knob cannot run on this system, or null (families with their own losses refuse).</summary>
+    public virtual string? JointLossesUnsupported()
+    {
+        if (Options.DSteps != 1) return "it needs --d-steps 1";
+        if (Options.Unrolled > 0) return "unrolled GANs take their own D steps";
+        if (Options.FeatureMatching) return "feature matching has no shared D(G(z))";
+        return null;
+    }
+
+    // ---- family state beyond the networks (growth stage, buffers) --------------------------------------------
+
+    /// <summary>Family state for the checkpoint header (e.g. the current resolution); null when none.</summary>
+    public virtual JsonObject? CaptureFamilyState() => null;
+
+    /// <summary>Tensors of family state (saved as "state." + name), e.g. a history buffer.</summary>
+    public virtual IEnumerable<(string Name, Tensor Value)> FamilyTensors() => Array.Empty<(string, Tensor)>();
+
+    /// <summary>
+    /// Restores family state before the networks are loaded: a growing family rebuilds its networks to the saved
+    /// shape here (through <see cref="ReplaceNetworks"/>). <paramref name="tensors"/> holds the whole checkpoint.
+    /// </summary>
+    public virtual void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors) { }
+
+    /// <summary>Examples per batch in the given step (default --batch; a growing family may use one per resolution).</summary>
+    public virtual int BatchSize(int step) => Options.Batch;
+
+    /// <summary>Called before each step with the step about to run (e.g. to grow networks on schedule).</summary>
+    public virtual void BeforeStep(int step) { }
 
     /// <summary>The moving average of G's weights, when --ema is on (sampling and evaluation use it).</summary>
     public GeneratorEma? Ema { get; set; }
 
     /// <summary>Called once by the <see cref="Trainer"/> with its training data (e.g. to choose a labelled subset).</summary>
     public virtual void Attach(GanSharp.Data.TensorDataset data) { }
+
+    /// <summary>Held-out examples for progress grids and evaluation of families conditioned on images or text.</summary>
+    public virtual void AttachHeldOut(GanSharp.Data.TensorDataset heldOut) { }
+
+    // ---- latents, conditions, grids --------------------------------------------------------------------------
 
     /// <summary>n latents from the configured prior.</summary>
     public virtual Tensor SampleLatent(long n, Generator? generator) =>
@@ -40,11 +183,17 @@ public class GanSystem : IDisposable
     /// <summary>Conditions for n generated samples (e.g. random class labels); null for unconditional families.</summary>
     public virtual Tensor? SampleCondition(long n, Generator? generator) => null;
 
-    /// <summary>The conditions of the fixed progress grid of n samples (e.g. one class per row); null when unconditional.</summary>
+    /// <summary>The conditions of the fixed progress grid of n samples (class per row, held-out inputs); null when unconditional.</summary>
     public virtual Tensor? GridCondition(long n) => null;
 
     /// <summary>Images per row of the progress grid of n samples (e.g. samples per class); null: a square grid.</summary>
     public virtual int? GridColumns(long n) => null;
+
+    /// <summary>
+    /// Extra images shown beside the samples in a progress grid (e.g. each held-out input next to its output):
+    /// given the samples, returns the grid's images; default the samples alone.
+    /// </summary>
+    public virtual Tensor GridImages(Tensor samples, Tensor? condition) => samples;
 
     /// <summary>G(z) (the condition is unused by unconditional families).</summary>
     public virtual Tensor Generate(Tensor z, Tensor? condition = null)
@@ -53,17 +202,20 @@ public class GanSystem : IDisposable
         return CallG(z);
     }
 
+    // ---- speed knobs and inference caches ----------------------------------------------------------------------
+
     /// <summary>The speed knobs with "auto" resolved for these networks (docs/performance.md).</summary>
-    public Performance.SpeedKnobs Knobs => _knobs ??= Performance.SpeedKnobs.Resolve(Options, G, D, ExampleShape);
+    public Performance.SpeedKnobs Knobs => _knobs ??= Performance.SpeedKnobs.Resolve(Options,
+        HasNetwork("G") ? Network("G") : _networks[0].Module, HasNetwork("D") ? Network("D") : _networks[^1].Module, ExampleShape);
     private Performance.SpeedKnobs? _knobs;
 
     /// <summary>G's inference path while sampling (BatchNorm folded; set by <see cref="SampleGrids.Sample"/>), or null.</summary>
     internal nn.Module<Tensor, Tensor>? InferenceG { get; set; }
 
     /// <summary>
-    /// Incremented whenever G's or D's weights change (every training step, every checkpoint load by the
-    /// trainer); code that changes G's weights any other way must call <see cref="WeightsChanged"/>, so cached
-    /// inference paths (the folded G) are rebuilt.
+    /// Incremented whenever a network's weights change (every training step, every checkpoint load, every growth);
+    /// code that changes G's weights any other way must call <see cref="WeightsChanged"/>, so cached inference
+    /// paths (the folded G) are rebuilt.
     /// </summary>
     public long WeightsVersion { get; private set; }
 
@@ -129,12 +281,13 @@ public class GanSystem : IDisposable
     protected Tensor DFeatures(Tensor x) => D is Models.Discriminator d ? d.Features(x)
         : throw new InvalidOperationException("feature matching needs a GanSharp Discriminator (body → head)");
 
+    // ---- the unconditional GAN's losses --------------------------------------------------------------------------
+
     /// <summary>
-    /// D's loss on one real batch and as many generated samples (G run without gradients): the configured
-    /// adversarial loss (with one-sided label smoothing for gan/lsgan), plus the WGAN-GP or R1 penalty. Real and
-    /// fake go through D separately (default) or as one concatenated batch.
+    /// D's loss on one real batch and as many generated samples (G run without gradients): the loss object's
+    /// adversarial loss and penalties. Real and fake go through D separately (default) or as one batch.
     /// </summary>
-    public virtual LossResult DiscriminatorLoss(Batch batch, Generator generator)
+    public virtual LossResult DiscriminatorLoss(Batch batch, Generator generator, int step = 1)
     {
         long n = batch.Real.shape[0];
         Tensor fake;
@@ -155,12 +308,7 @@ public class GanSystem : IDisposable
             realOut = outputs.narrow(0, 0, m);
             fakeOut = outputs.narrow(0, m, m);
         }
-        var loss = GanLosses.Discriminator(Options.Loss, realOut, fakeOut, Options.RealLabel);
-        if (Options.Loss == LossKind.WganGp)
-            loss = loss + Options.GpWeight * Penalties.GradientPenalty(x => D.call(x), realIn, fakeIn, generator);
-        if (Options.R1 > 0)
-            loss = loss + Options.R1 / 2 * Penalties.R1(x => D.call(x), realIn);
-        return new LossResult(loss, MeanOutput(realOut), MeanOutput(fakeOut));
+        return Loss.Discriminator(x => D.call(x), realIn, fakeIn, realOut, fakeOut, generator, step);
     }
 
     /// <summary>The generator's loss on a fresh batch of latents: the configured loss, or feature matching.</summary>
@@ -172,10 +320,10 @@ public class GanSystem : IDisposable
         {
             var realFeatures = DFeatures(DInput(batch.Real, generator));
             var fakeFeatures = DFeatures(DInput(fake, generator));
-            return new LossResult(GanLosses.FeatureMatching(realFeatures, fakeFeatures));
+            return new LossResult(GanLosses.FeatureMatchingMean(realFeatures, fakeFeatures));
         }
         var fakeOut = D.call(DInput(fake, generator));
-        return new LossResult(GanLosses.Generator(Options.Loss, fakeOut, Options.GLoss), DFake: MeanOutput(fakeOut));
+        return new LossResult(Loss.Generator(fakeOut), DFake: Loss.MeanOutput(fakeOut));
     }
 
     /// <summary>
@@ -183,7 +331,7 @@ public class GanSystem : IDisposable
     /// <see cref="DiscriminatorLoss"/> (penalties on the detached samples) and G's configured loss on the same D
     /// outputs. The caller keeps the gradients apart.
     /// </summary>
-    public virtual (LossResult D, LossResult G) JointLosses(Batch batch, Generator generator)
+    public virtual (LossResult D, LossResult G) JointLosses(Batch batch, Generator generator, int step = 1)
     {
         long n = batch.Real.shape[0];
         var fake = Generate(SampleLatent(n, generator), batch.Labels);
@@ -191,26 +339,109 @@ public class GanSystem : IDisposable
         var fakeIn = DInput(fake, generator);
         var realOut = D.call(realIn);
         var fakeOut = D.call(fakeIn);
-        var loss = GanLosses.Discriminator(Options.Loss, realOut, fakeOut, Options.RealLabel);
-        if (Options.Loss == LossKind.WganGp)
-            loss = loss + Options.GpWeight * Penalties.GradientPenalty(x => D.call(x), realIn, fakeIn.detach(), generator);
-        if (Options.R1 > 0)
-            loss = loss + Options.R1 / 2 * Penalties.R1(x => D.call(x), realIn);
-        var lossG = GanLosses.Generator(Options.Loss, fakeOut, Options.GLoss);
-        return (new LossResult(loss, MeanOutput(realOut), MeanOutput(fakeOut)), new LossResult(lossG, DFake: MeanOutput(fakeOut)));
+        var d = Loss.Discriminator(x => D.call(x), realIn, fakeIn.detach(), realOut, fakeOut, generator, step);
+        var lossG = Loss.Generator(fakeOut);
+        return (d, new LossResult(lossG, DFake: Loss.MeanOutput(fakeOut)));
+    }
+
+    /// <summary>
+    /// --reuse-d-fake (opt-in; changes results): one real batch, one G(z) and one D(G(z)) forward serve both
+    /// losses. G's gradient is taken against D before D's update, on the same z (the stock loop draws fresh z
+    /// and uses the updated D), so training differs from the stock loop; it saves one G and one D forward.
+    /// </summary>
+    private Phase JointPhase() => new("joint", "D", _ => throw new InvalidOperationException())
+    {
+        UpdatedGroups = new[] { "D", "G" },
+        Custom = ctx =>
+        {
+            var optD = ctx.Optimizer("D");
+            var optG = ctx.Optimizer("G");
+            var batch = ctx.NextBatch();
+            ctx.Batch = batch;
+            optD.ZeroGrad();
+            optG.ZeroGrad();
+            var (d, g) = JointLosses(batch, ctx.Rng, ctx.Step);
+            double lossD = ctx.Finite(d.Loss, "loss_d"), lossG = ctx.Finite(g.Loss, "loss_g");
+            var gParams = G.parameters().ToArray();
+            var gGrads = autograd.grad(new[] { g.Loss }, gParams, retain_graph: true);
+            d.Loss.backward();                                  // D's gradients (G's get D's loss too: replaced below)
+            using (no_grad())
+                for (int i = 0; i < gParams.Length; i++)
+                    if (gParams[i].grad is { } existing) existing.copy_(gGrads[i]);
+                    else gParams[i].grad = gGrads[i].detach().clone().DetachFromDisposeScope();
+            var values = new Dictionary<string, double> { ["loss_d"] = lossD, ["loss_g"] = lossG };
+            if (ctx.Measure)
+            {
+                values["grad_norm_d"] = ctx.GradNorm("D");
+                values["grad_norm_g"] = ctx.GradNorm("G");
+            }
+            optD.Step();
+            if (Options.Clip > 0) ClipWeights(D, Options.Clip);
+            optG.Step();
+            values["d_real"] = d.DReal?.item<float>() ?? double.NaN;
+            values["d_fake"] = d.DFake?.item<float>() ?? double.NaN;
+            return values;
+        },
+    };
+
+    /// <summary>
+    /// Unrolled GAN, first-order (Metz et al. 2017): D takes k more updates with its own optimizer on fresh
+    /// batches; G's loss is then taken against that future D, and the returned scope restores D's parameters,
+    /// buffers and optimizer state, so D's real parameters are unchanged by the unrolling.
+    /// </summary>
+    private IDisposable UnrollFirstOrder(PhaseContext ctx, Action<PhaseContext>? clip)
+    {
+        var optD = ctx.Optimizer("D");
+        var saved = SnapshotD(optD);
+        for (int k = 0; k < Options.Unrolled; k++)
+        {
+            var b = ctx.NextBatch();
+            optD.ZeroGrad();
+            var r = DiscriminatorLoss(b, ctx.Rng, ctx.Step);
+            ctx.Finite(r.Loss, "loss_d (unrolled)");
+            r.Loss.backward();
+            optD.Step();
+            clip?.Invoke(ctx);
+        }
+        optD.ZeroGrad();
+        return saved;
+    }
+
+    private DSnapshot SnapshotD(IOptimizer optD)
+    {
+        using var _ = no_grad();
+        var module = D.state_dict().Select(kv => (kv.Value, kv.Value.clone().DetachFromDisposeScope())).ToList();
+        var opt = optD.State().Select(kv => (kv.Value, kv.Value.clone().DetachFromDisposeScope())).ToList();
+        return new DSnapshot(module.Concat(opt).ToList(), optD, optD.StepCount);
+    }
+
+    private sealed class DSnapshot(List<(Tensor Live, Tensor Saved)> tensors, IOptimizer opt, long steps) : IDisposable
+    {
+        public void Dispose()
+        {
+            using var _ = no_grad();
+            foreach (var (live, saved) in tensors) { live.copy_(saved); saved.Dispose(); }
+            var state = opt.State().ToDictionary(kv => kv.Name, kv => kv.Value);
+            opt.LoadState(state, steps, "");
+        }
+    }
+
+    /// <summary>WGAN weight clipping of every parameter to [−c, c].</summary>
+    protected static void ClipWeights(nn.Module module, double c)
+    {
+        using var _ = no_grad();
+        foreach (var p in module.parameters()) p.clamp_(-c, c);
     }
 
     /// <summary>Mean D(x) as a probability for the gan loss, the mean raw output (critic value) otherwise.</summary>
-    protected Tensor MeanOutput(Tensor output) =>
-        Options.Loss == LossKind.Gan ? sigmoid(output.detach()).mean() : output.detach().mean();
+    protected Tensor MeanOutput(Tensor output) => Loss.MeanOutput(output);
 
     public virtual void Dispose()
     {
         _foldCache?.Folded?.Dispose();
         Ema?.Dispose();
         _vbnReference?.Dispose();
-        G.Dispose();
-        D.Dispose();
+        foreach (var n in _networks) n.Module.Dispose();
         GC.SuppressFinalize(this);
     }
 }

@@ -11,18 +11,10 @@ public sealed class MetricsLog(string path) : ITrainingObserver
 {
     public void OnStep(Trainer trainer, StepStats s)
     {
-        if (s.GradNormD is null && s.GradNormG is null) return; // not a measured step
-        var line = new JsonObject
-        {
-            ["step"] = s.Step,
-            ["loss_d"] = s.LossD,
-            ["loss_g"] = s.LossG,
-            ["d_real"] = s.DReal,
-            ["d_fake"] = s.DFake,
-            ["grad_norm_d"] = s.GradNormD,
-            ["grad_norm_g"] = s.GradNormG,
-            ["seconds"] = Math.Round(s.Seconds, 3),
-        };
+        if (!s.Measured) return;
+        var line = new JsonObject { ["step"] = s.Step };
+        foreach (var (key, value) in s.Values) line[key] = double.IsFinite(value) ? value : null;
+        line["seconds"] = Math.Round(s.Seconds, 3);
         File.AppendAllText(path, line.ToJsonString() + "\n");
     }
 
@@ -83,7 +75,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         string path = Path.Combine(_run.SamplesDir, $"step-{trainer.Step:D6}.png");
         using (var scope = NewDisposeScope())
         {
-            var images = Sample(trainer.System, _fixedNoise, _fixedCondition);
+            var images = trainer.System.GridImages(Sample(trainer.System, _fixedNoise, _fixedCondition), _fixedCondition);
             SaveSamples(images, path, $"step {trainer.Step}", _means, _columns);
         }
         var (steps, series) = MetricsLog.Read(_run.MetricsPath, "loss_d", "loss_g", "d_real", "d_fake");

@@ -13,6 +13,19 @@ public interface IOptimizer : IDisposable
     void Step();
     IEnumerable<(string Name, Tensor Value)> State();
     void LoadState(IReadOnlyDictionary<string, Tensor> state, long stepCount, string prefix);
+
+    /// <summary>
+    /// Takes over another optimizer's state for the parameters both have (same name and shape) and its step
+    /// count; the others keep their fresh (zero) state. Used when a family grows its networks mid-run.
+    /// </summary>
+    void CarryFrom(IOptimizer old)
+    {
+        var previous = old.State().ToDictionary(kv => kv.Name, kv => kv.Value);
+        var merged = new Dictionary<string, Tensor>();
+        foreach (var (name, value) in State())
+            merged[name] = previous.TryGetValue(name, out var p) && p.shape.SequenceEqual(value.shape) ? p : value;
+        LoadState(merged, old.StepCount, "");
+    }
 }
 
 /// <summary>
@@ -134,6 +147,14 @@ public sealed class GeneratorEma : IDisposable
                 throw new CheckpointException($"checkpoint lacks '{prefix + e.Name}' (the generator average)");
             e.Shadow.copy_(src);
         }
+    }
+
+    /// <summary>Takes the average of the weights both have (same name and shape) from a previous EMA's state (growth).</summary>
+    public void CarryFrom(IReadOnlyDictionary<string, Tensor> previous)
+    {
+        using var noGrad = no_grad();
+        foreach (var e in _entries)
+            if (previous.TryGetValue(e.Name, out var p) && p.shape.SequenceEqual(e.Shadow.shape)) e.Shadow.copy_(p);
     }
 
     /// <summary>G holds the average until the returned scope is disposed.</summary>

@@ -51,6 +51,9 @@ public sealed class PrefetchBatches : IBatchSource
     public long Epoch { get; private set; }
     public long Cursor { get; private set; }
 
+    /// <summary>Fixed for a prefetching source (the trainer reopens a plain one when a family changes it).</summary>
+    public int BatchSize => _inner.BatchSize;
+
     /// <summary>Buffers allocated so far (bounded: batches held by one step + 2).</summary>
     public int BuffersAllocated => _all.Count;
 

@@ -25,17 +25,19 @@ public sealed class Sampler : IDisposable
         var (header, tensors) = CheckpointFile.Load(path);
         try
         {
-            if (header["format"]?.GetValue<string>() != "gansharp-checkpoint")
-                throw new CheckpointException($"'{path}' is not a GanSharp training checkpoint");
-            var options = GanOptions.FromJson(header["options"]!.ToJsonString());
-            long[] shape = header["example-shape"]!.AsArray().Select(n => n!.GetValue<long>()).ToArray();
-            int classes = header["num-classes"]?.GetValue<int>() ?? 0;
-            var system = GanFamilies.Create(options, shape, classes);
-            // With --ema the average of G's weights is what the run samples with.
-            Trainer.LoadModule(system.G, tensors.Keys.Any(k => k.StartsWith("Gema.", StringComparison.Ordinal)) ? "Gema." : "G.", tensors);
-            Trainer.LoadModule(system.D, "D.", tensors);
-            system.G.eval();
-            system.D.eval();
+            var typed = CheckpointHeader.Parse(header, path);
+            var options = GanOptions.FromJson(typed.Options.ToJsonString());
+            var system = GanFamilies.Create(options, typed.ExampleShape, typed.NumClasses);
+            system.RestoreFamilyState(typed.FamilyState, tensors);
+            foreach (var n in system.Networks)
+            {
+                // With --ema the average of G's weights is what the run samples with.
+                string ema = n.Name + "ema.";
+                bool averaged = n.Name == system.EmaNetwork && tensors.Keys.Any(k => k.StartsWith(ema, StringComparison.Ordinal));
+                Trainer.LoadModule(n.Module, averaged ? ema : n.Name + ".", tensors);
+                n.Module.eval();
+            }
+            system.WeightsChanged();
             if (system.Knobs.ChannelsLast) Performance.ChannelsLast.Convert(system.G);
             return new Sampler(system, header);
         }

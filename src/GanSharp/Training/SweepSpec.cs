@@ -144,35 +144,19 @@ public sealed class SweepSpec
         return new SweepSpec(name, source, baseOptions, configs, seeds, metrics, evalSamples, jobs);
     }
 
-    /// <summary>Base &lt; configuration through the option layers: a "preset" key in either picks the preset layer.</summary>
+    /// <summary>
+    /// Base &lt; configuration through the option layers: a "preset" key in either picks the preset layer. The
+    /// option catalog reads the keys (also the flag names such as <c>"batches": "separate" | "joint"</c>).
+    /// </summary>
     private static GanOptions Resolve(JsonObject baseOptions, JsonObject overrides)
     {
-        var b = Normalize(baseOptions);
-        var c = Normalize(overrides);
+        var b = (JsonObject)baseOptions.DeepClone();
+        var c = (JsonObject)overrides.DeepClone();
+        b.Remove("name");
+        c.Remove("name");
         string? preset = PopString(c, "preset") ?? PopString(b, "preset");
         PopString(b, "preset");
-        var options = OptionLayers.Resolve(preset, b, c);
-        if (options.Model == "mlp" && string.IsNullOrEmpty(options.Arch)) options.Arch = "mlp";
-        return options;
-    }
-
-    /// <summary>Maps the CLI-style <c>"batches": "separate" | "joint"</c> onto the <c>separate-batches</c> option.</summary>
-    private static JsonObject Normalize(JsonObject layer)
-    {
-        var o = (JsonObject)layer.DeepClone();
-        o.Remove("name");
-        if (o["batches"] is { } b)
-        {
-            string? s = b is JsonValue v && v.TryGetValue<string>(out var x) ? x : null;
-            o.Remove("batches");
-            o["separate-batches"] = s switch
-            {
-                "separate" => true,
-                "joint" => false,
-                _ => throw new ArgumentException($"\"batches\" must be \"separate\" or \"joint\" (got {b.ToJsonString()})"),
-            };
-        }
-        return o;
+        return OptionLayers.Resolve(preset, b, c, configSource: "base", flagsSource: "the configuration");
     }
 
     private static string? PopString(JsonObject o, string key)
@@ -254,13 +238,13 @@ public sealed class SweepSpec
         return seeds;
     }
 
-    /// <summary>Every key must be a <see cref="GanOptions"/> key (kebab-case), "preset" or "batches".</summary>
+    /// <summary>Every key must be an option of the <see cref="OptionCatalog"/> (kebab-case, or its flag name such as "batches") or "preset".</summary>
     private static void CheckKeys(JsonObject layer, string where, bool allowName)
     {
-        var known = new GanOptions().ToJsonObject();
+        var catalog = OptionCatalog.Default;
         foreach (var (key, _) in layer)
         {
-            if (known.ContainsKey(key) || key is "preset" or "batches" || (allowName && key == "name")) continue;
+            if (catalog.Find(key) is not null || key is "preset" || (allowName && key == "name")) continue;
             throw new ArgumentException($"{where}: unknown option '{key}' (options are kebab-case, as in a run's options.json: e.g. d-steps, g-loss, lr-g)");
         }
         if (layer.ContainsKey("seed") && !where.EndsWith(", base", StringComparison.Ordinal))

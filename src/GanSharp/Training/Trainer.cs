@@ -1,15 +1,52 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
+using GanSharp.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanSharp.Training;
 
-/// <summary>Statistics of one generator update (and the k discriminator updates before it).</summary>
+/// <summary>
+/// Statistics of one training step: every named value its phases logged (loss_d, loss_g, d_real, d_fake, gradient
+/// norms, and whatever a family adds), in order. The classic GAN's values have properties of their own.
+/// </summary>
 public sealed record StepStats(
     int Step, double LossD, double LossG, double DReal, double DFake,
-    double? GradNormD, double? GradNormG, double Seconds);
+    double? GradNormD, double? GradNormG, double Seconds)
+{
+    private static readonly IReadOnlyList<KeyValuePair<string, double>> None = Array.Empty<KeyValuePair<string, double>>();
+
+    /// <summary>Every logged value in order (losses, then statistics, then gradient norms on measured steps).</summary>
+    public IReadOnlyList<KeyValuePair<string, double>> Values { get; init; } = None;
+
+    /// <summary>True on steps whose gradient norms were measured (metrics.jsonl gets a line).</summary>
+    public bool Measured { get; init; }
+
+    /// <summary>The step's logged values for a progress line: "loss_d 1.23  loss_g 0.71  D(x) 0.52  D(G(z)) 0.48 ...".</summary>
+    public string Summary()
+    {
+        if (Values.Count == 0) return $"loss_d {Fmt.G4(LossD)}  loss_g {Fmt.G4(LossG)}  D(x) {DReal:F2}  D(G(z)) {DFake:F2}";
+        var parts = new List<string>();
+        foreach (var (k, v) in Values)
+        {
+            if (k.StartsWith("grad_norm_", StringComparison.Ordinal)) continue;
+            parts.Add(k switch
+            {
+                "d_real" => $"D(x) {v:F2}",
+                "d_fake" => $"D(G(z)) {v:F2}",
+                _ => $"{k} {Fmt.G4(v)}",
+            });
+        }
+        return string.Join("  ", parts);
+    }
+
+    public double? Get(string key)
+    {
+        foreach (var kv in Values) if (kv.Key == key) return kv.Value;
+        return null;
+    }
+}
 
 /// <summary>A loss became NaN or infinite; the update that would have used it was not applied.</summary>
 public sealed class NonFiniteLossException(string loss, int step, double value)
@@ -30,14 +67,18 @@ public interface ITrainingObserver
 }
 
 /// <summary>
-/// The one training loop: Algorithm 1 of Goodfellow et al. 2014 generalized. Each generator update is preceded
-/// by k = <see cref="GanOptions.DSteps"/> discriminator updates, each on its own real minibatch; both networks
-/// use Adam with their own learning rate and betas. Every step runs in a DisposeScope.
+/// The one training loop. A step runs the system's phases in order (for the GAN of Goodfellow et al. 2014: D k times,
+/// each on its own real minibatch, then G); each phase evaluates its loss, descends it with its optimizer group and
+/// logs what it returns. Optimizer groups, the EMA, the speed knobs and checkpoints loop over the system's named
+/// networks; when a family replaces networks mid-run (growing), the groups are rebuilt with the Adam state of
+/// surviving parameters carried over. Every step runs in a DisposeScope.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
     private readonly Stopwatch _clock = new();
     private double _secondsBefore;
+    private readonly Dictionary<string, IOptimizer> _optimizers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OptimizerGroup> _groups = new(StringComparer.Ordinal);
 
     public Trainer(GanSystem system, TensorDataset data)
     {
@@ -48,16 +89,17 @@ public sealed class Trainer : IDisposable
         Knobs = system.Knobs;
         if (o.Unrolled > 0 && !o.UnrolledFirstOrder && UnrolledGan.Unsupported(system) is { } why)
             throw new ArgumentException($"--unrolled {o.Unrolled} with gradients through the unrolled updates is not available here ({why}); add --unrolled-first-order");
-        if (Knobs.ReuseDFake && ReuseUnsupported(system) is { } whyNot)
+        if (Knobs.ReuseDFake && system.JointLossesUnsupported() is { } whyNot)
             throw new ArgumentException($"--reuse-d-fake is not available here ({whyNot})");
         if (Knobs.ChannelsLast)
+            foreach (var n in system.Networks) Performance.ChannelsLast.Convert(n.Module);
+        foreach (var group in system.OptimizerGroups())
         {
-            Performance.ChannelsLast.Convert(system.G);
-            Performance.ChannelsLast.Convert(system.D);
+            _groups[group.Name] = group;
+            _optimizers[group.Name] = CreateOptimizer(group);
         }
-        OptG = Optimizers.Create(o.Optimizer, system.G, o.LrG, o.BetasG, Knobs.FusedAdam);
-        OptD = Optimizers.Create(o.Optimizer, system.D, o.LrD, o.BetasD, Knobs.FusedAdam);
-        if (o.Ema > 0 && system.Ema is null) system.Ema = new GeneratorEma(system.G, o.Ema);
+        CreateEma();
+        system.NetworksReplaced += OnNetworksReplaced;
         Rng = new Generator((ulong)ShuffledBatches.MixSeed(o.Seed, -1));
         Batches = OpenBatches(0, 0);
     }
@@ -68,30 +110,80 @@ public sealed class Trainer : IDisposable
     private IBatchSource OpenBatches(long epoch, long cursor)
     {
         var inner = new ShuffledBatches(Data, Options.Batch, Options.Seed, epoch, cursor, Knobs.ChannelsLast && Data.IsImage);
-        return Knobs.Prefetch ? new PrefetchBatches(inner) : inner;
+        return Knobs.Prefetch && Data.ExtraFields.Count == 0 ? new PrefetchBatches(inner) : inner;
     }
 
-    private static string? ReuseUnsupported(GanSystem system)
+    private IEnumerable<(string Name, TorchSharp.Modules.Parameter Param)> GroupParameters(OptimizerGroup group)
     {
-        var o = system.Options;
-        if (system.GetType() != typeof(GanSystem)) return $"the {o.Model} family has its own losses";
-        if (o.DSteps != 1) return "it needs --d-steps 1";
-        if (o.Unrolled > 0) return "unrolled GANs take their own D steps";
-        if (o.FeatureMatching) return "feature matching has no shared D(G(z))";
-        return null;
+        // One network: its own parameter names (as checkpoints of a two-network system have always had them);
+        // several: prefixed by the network's name.
+        if (group.Networks.Count == 1) return System.Network(group.Networks[0]).named_parameters().Select(p => (p.name, p.parameter));
+        return group.Networks.SelectMany(n => System.Network(n).named_parameters().Select(p => ($"{n}.{p.name}", p.parameter)));
+    }
+
+    private IOptimizer CreateOptimizer(OptimizerGroup group) => group.Kind switch
+    {
+        Losses.OptimizerKind.Adam => new Adam(GroupParameters(group), group.Lr, group.Betas[0], group.Betas[1], fused: Knobs.FusedAdam),
+        Losses.OptimizerKind.Rmsprop => new RmsProp(GroupParameters(group), group.Lr),
+        _ => throw new ArgumentOutOfRangeException(nameof(group)),
+    };
+
+    private void CreateEma()
+    {
+        System.Ema?.Dispose();
+        System.Ema = null;
+        if (Options.Ema > 0 && System.EmaNetwork is { } name) System.Ema = new GeneratorEma(System.Network(name), Options.Ema);
+    }
+
+    /// <summary>
+    /// A family replaced networks: optimizer groups over them are rebuilt (Adam moments of parameters that keep
+    /// their name and shape carried over, new ones start at zero; the step count is kept), channels-last applied
+    /// to the new modules, and the EMA rebuilt with the average of surviving weights carried over.
+    /// </summary>
+    private void OnNetworksReplaced(IReadOnlyList<string> names)
+    {
+        if (Knobs.ChannelsLast)
+            foreach (var n in names) Performance.ChannelsLast.Convert(System.Network(n));
+        foreach (var group in System.OptimizerGroups())
+        {
+            if (!group.Networks.Any(names.Contains) && _optimizers.ContainsKey(group.Name)) continue;
+            var fresh = CreateOptimizer(group);
+            if (_optimizers.TryGetValue(group.Name, out var old))
+            {
+                fresh.CarryFrom(old);
+                old.Dispose();
+            }
+            _groups[group.Name] = group;
+            _optimizers[group.Name] = fresh;
+        }
+        if (System.Ema is { } ema && System.EmaNetwork is { } emaNet && names.Contains(emaNet))
+        {
+            var carried = ema.State().ToDictionary(kv => kv.Name, kv => kv.Value.detach().clone());
+            CreateEma();
+            System.Ema!.CarryFrom(carried);
+            foreach (var t in carried.Values) t.Dispose();
+        }
     }
 
     public GanSystem System { get; }
     public GanOptions Options => System.Options;
     public TensorDataset Data { get; }
-    public IOptimizer OptG { get; }
-    public IOptimizer OptD { get; }
+
+    /// <summary>The optimizer of a group by name.</summary>
+    public IOptimizer Optimizer(string group) => _optimizers.TryGetValue(group, out var o) ? o
+        : throw new KeyNotFoundException($"no optimizer group '{group}' (there are {string.Join(", ", _optimizers.Keys)})");
+
+    /// <summary>The optimizer groups by name, in the system's order.</summary>
+    public IReadOnlyDictionary<string, IOptimizer> Optimizers => _optimizers;
+
+    public IOptimizer OptG => Optimizer("G");
+    public IOptimizer OptD => Optimizer("D");
 
     /// <summary>The training noise generator (never used by observers).</summary>
     public Generator Rng { get; }
     public IBatchSource Batches { get; private set; }
 
-    /// <summary>Generator updates completed.</summary>
+    /// <summary>Steps completed (for the GAN: generator updates).</summary>
     public int Step { get; private set; }
 
     /// <summary>Wall seconds spent training, across resumes.</summary>
@@ -99,112 +191,127 @@ public sealed class Trainer : IDisposable
 
     public List<ITrainingObserver> Observers { get; } = new();
 
-    /// <summary>Called for each discriminator update (for tests of the k-step schedule).</summary>
+    /// <summary>Called for each update of the "D" group (for tests of the k-step schedule).</summary>
     public event Action<int>? DiscriminatorStepTaken;
 
-    /// <summary>One generator update preceded by k discriminator updates.</summary>
+    /// <summary>One step: every phase of the system in order.</summary>
     public StepStats TrainStep()
     {
         using var scope = NewDisposeScope();
         _clock.Start();
         int step = Step + 1;
         bool measure = step % Options.LogEvery == 0 || step == Options.Steps || step == 1;
-        System.G.train();
-        System.D.train();
+        System.BeforeStep(step);
+        int stepBatch = System.BatchSize(step);
+        System.TrainMode();
         System.Progress = (double)(step - 1) / Options.Steps;
+        foreach (var (name, group) in _groups)
+            if (group.LrSchedule is { } schedule) _optimizers[name].Lr = group.Lr * schedule(step);
 
-        double lossD = 0, dReal = 0, dFake = 0, lossG;
-        double? normD = null, normG;
+        var losses = new List<KeyValuePair<string, double>>();
+        var stats = new List<KeyValuePair<string, double>>();
+        var norms = new List<KeyValuePair<string, double>>();
+        var ctx = new PhaseContext(this, step, measure);
         Batch? batch = null;
-        if (Knobs.ReuseDFake)
+        foreach (var phase in System.Phases)
         {
-            (lossD, lossG, dReal, dFake, normD, normG) = ReusedStep(step, measure);
-            return Finish(step, lossD, lossG, dReal, dFake, normD, normG);
+            if (phase.Every > 1 && step % phase.Every != 0) continue;
+            if (phase.Custom is { } custom)
+            {
+                foreach (var kv in custom(ctx)) Put(kv.Key.StartsWith("loss_") ? losses : kv.Key.StartsWith("grad_norm_") ? norms : stats, kv.Key, kv.Value);
+                if (phase.Updated.Contains("D")) DiscriminatorStepTaken?.Invoke(step);
+                AfterPhase(phase);
+                continue;
+            }
+            var opt = Optimizer(phase.Group);
+            for (int k = 0; k < phase.Repeat; k++)
+            {
+                if (phase.NewBatch || batch is null)
+                {
+                    EnsureBatchSize(phase.BatchSize ?? stepBatch);
+                    batch = Batches.Next();
+                }
+                ctx.Batch = batch;
+                ctx.Repeat = k;
+                opt.ZeroGrad();
+                LossResult r;
+                double value;
+                using (phase.Around?.Invoke(ctx))
+                using (Knobs.FreezeD && phase.Freeze.Count > 0 ? new FrozenParameters(phase.Freeze.Select(System.Network)) : null)
+                {
+                    r = phase.Loss(ctx);
+                    value = Finite(r.Loss, phase.LossName, step);
+                    r.Loss.backward();
+                }
+                if (measure && k == phase.Repeat - 1) Put(norms, "grad_norm_" + phase.Group.ToLowerInvariant(), GradNorm(phase.Group));
+                opt.Step();
+                phase.AfterUpdate?.Invoke(ctx);
+                Put(losses, phase.LossName, value);
+                if (phase.Group == "D")
+                {
+                    Put(stats, "d_real", r.DReal?.item<float>() ?? double.NaN);
+                    Put(stats, "d_fake", r.DFake?.item<float>() ?? double.NaN);
+                    DiscriminatorStepTaken?.Invoke(step);
+                }
+                foreach (var (key, t) in r.Logged) Put(key.StartsWith("loss_") ? losses : stats, key, t.item<float>());
+            }
+            AfterPhase(phase);
         }
-        for (int k = 0; k < Options.DSteps; k++)
-        {
-            batch = Batches.Next();
-            OptD.ZeroGrad();
-            var r = System.DiscriminatorLoss(batch, Rng);
-            lossD = Finite(r.Loss, "loss_d", step);
-            r.Loss.backward();
-            if (measure && k == Options.DSteps - 1) normD = GradNorm(System.D);
-            OptD.Step();
-            if (Options.Clip > 0) ClipWeights(System.D, Options.Clip);
-            dReal = r.DReal?.item<float>() ?? double.NaN;
-            dFake = r.DFake?.item<float>() ?? double.NaN;
-            DiscriminatorStepTaken?.Invoke(step);
-        }
-
-        OptG.ZeroGrad();
-        if (Options.Unrolled > 0 && !Options.UnrolledFirstOrder)
-        {
-            var loss = UnrolledGan.GeneratorLoss(System, (Adam)OptD, batch!, Batches.Next, Rng);
-            lossG = Finite(loss, "loss_g", step);
-            loss.backward();
-        }
-        else
-        using (var unrolled = Options.Unrolled > 0 ? Unroll(step) : null)
-        using (var frozen = Knobs.FreezeD ? new FrozenParameters(System.D) : null)
-        {
-            var g = System.GeneratorLoss(batch!, Rng); // the last real batch: its size and condition
-            lossG = Finite(g.Loss, "loss_g", step);
-            g.Loss.backward();
-        }
-        normG = measure ? GradNorm(System.G) : null;
-        OptG.Step();
-        System.Ema?.Update();
-        OptD.ZeroGrad(); // D's gradients from the G step are never used
-        return Finish(step, lossD, lossG, dReal, dFake, normD, normG);
+        return Finish(step, losses, stats, norms, measure);
     }
 
-    private StepStats Finish(int step, double lossD, double lossG, double dReal, double dFake, double? normD, double? normG)
+    /// <summary>Sets the batch size of the source (a prefetching one is replaced by a plain one at the same position).</summary>
+    private void EnsureBatchSize(int size)
+    {
+        if (Batches.BatchSize == size) return;
+        if (Batches is ShuffledBatches plain)
+        {
+            plain.BatchSize = size;
+            return;
+        }
+        long epoch = Batches.Epoch, cursor = Batches.Cursor;
+        Batches.Dispose();
+        Batches = new ShuffledBatches(Data, size, Options.Seed, epoch, cursor, Knobs.ChannelsLast && Data.IsImage);
+    }
+
+    private void AfterPhase(Phase phase)
+    {
+        if (System.Ema is { } ema && System.EmaNetwork is { } emaNet
+            && phase.Updated.Any(g => _groups[g].Networks.Contains(emaNet))) ema.Update();
+        foreach (var g in phase.ZeroAfter) Optimizer(g).ZeroGrad();
+    }
+
+    private static void Put(List<KeyValuePair<string, double>> list, string key, double value)
+    {
+        for (int i = 0; i < list.Count; i++)
+            if (list[i].Key == key) { list[i] = new(key, value); return; }
+        list.Add(new(key, value));
+    }
+
+    private StepStats Finish(int step, List<KeyValuePair<string, double>> losses, List<KeyValuePair<string, double>> stats,
+        List<KeyValuePair<string, double>> norms, bool measure)
     {
         Batches.Release();
         System.WeightsChanged();
         Step = step;
         _clock.Stop();
-        var stats = new StepStats(step, lossD, lossG, dReal, dFake, normD, normG, Seconds);
-        foreach (var obs in Observers) obs.OnStep(this, stats);
-        return stats;
+        double V(List<KeyValuePair<string, double>> l, string k) { foreach (var kv in l) if (kv.Key == k) return kv.Value; return double.NaN; }
+        double? N(string k) { foreach (var kv in norms) if (kv.Key == k) return kv.Value; return null; }
+        var values = losses.Concat(stats).Concat(norms).ToList();
+        var result = new StepStats(step, V(losses, "loss_d"), V(losses, "loss_g"), V(stats, "d_real"), V(stats, "d_fake"),
+            N("grad_norm_d"), N("grad_norm_g"), Seconds) { Values = values, Measured = measure };
+        foreach (var obs in Observers) obs.OnStep(this, result);
+        return result;
     }
 
-    /// <summary>
-    /// --reuse-d-fake (opt-in; changes results): one real batch, one G(z) and one D(G(z)) forward serve both
-    /// losses. G's gradient is taken against D before D's update, on the same z (the stock loop draws fresh z
-    /// and uses the updated D), so training differs from the stock loop; it saves one G and one D forward.
-    /// </summary>
-    private (double LossD, double LossG, double DReal, double DFake, double? NormD, double? NormG) ReusedStep(int step, bool measure)
-    {
-        var batch = Batches.Next();
-        OptD.ZeroGrad();
-        OptG.ZeroGrad();
-        var (d, g) = System.JointLosses(batch, Rng);
-        double lossD = Finite(d.Loss, "loss_d", step), lossG = Finite(g.Loss, "loss_g", step);
-        var gParams = System.G.parameters().ToArray();
-        var gGrads = autograd.grad(new[] { g.Loss }, gParams, retain_graph: true);
-        d.Loss.backward();                                  // D's gradients (G's get D's loss too: replaced below)
-        using (no_grad())
-            for (int i = 0; i < gParams.Length; i++)
-                if (gParams[i].grad is { } existing) existing.copy_(gGrads[i]);
-                else gParams[i].grad = gGrads[i].detach().clone().DetachFromDisposeScope();
-        double? normD = measure ? GradNorm(System.D) : null, normG = measure ? GradNorm(System.G) : null;
-        OptD.Step();
-        if (Options.Clip > 0) ClipWeights(System.D, Options.Clip);
-        OptG.Step();
-        System.Ema?.Update();
-        DiscriminatorStepTaken?.Invoke(step);
-        return (lossD, lossG, d.DReal?.item<float>() ?? double.NaN, d.DFake?.item<float>() ?? double.NaN, normD, normG);
-    }
-
-    /// <summary>Parameters excluded from autograd until disposed (the freeze-d knob: G's gradients are unchanged).</summary>
+    /// <summary>Parameters excluded from autograd until disposed (the freeze-d knob: gradients elsewhere unchanged).</summary>
     private sealed class FrozenParameters : IDisposable
     {
         private readonly List<TorchSharp.Modules.Parameter> _frozen;
 
-        public FrozenParameters(nn.Module module)
+        public FrozenParameters(IEnumerable<nn.Module> modules)
         {
-            _frozen = module.parameters().Where(p => p.requires_grad).ToList();
+            _frozen = modules.SelectMany(m => m.parameters()).Where(p => p.requires_grad).ToList();
             foreach (var p in _frozen) p.requires_grad = false;
         }
 
@@ -225,114 +332,77 @@ public sealed class Trainer : IDisposable
         return completed;
     }
 
-    /// <summary>
-    /// Unrolled GAN, first-order (Metz et al. 2017): D takes k more updates with its own optimizer on fresh
-    /// batches; G's loss is then taken against that future D, and the returned scope restores D's parameters,
-    /// buffers and optimizer state, so D's real parameters are unchanged by the unrolling.
-    /// </summary>
-    private IDisposable Unroll(int step)
-    {
-        var saved = SnapshotD();
-        for (int k = 0; k < Options.Unrolled; k++)
-        {
-            var b = Batches.Next();
-            OptD.ZeroGrad();
-            var r = System.DiscriminatorLoss(b, Rng);
-            Finite(r.Loss, "loss_d (unrolled)", step);
-            r.Loss.backward();
-            OptD.Step();
-            if (Options.Clip > 0) ClipWeights(System.D, Options.Clip);
-        }
-        OptD.ZeroGrad();
-        return saved;
-    }
-
-    private DSnapshot SnapshotD()
-    {
-        using var _ = no_grad();
-        var module = System.D.state_dict().Select(kv => (kv.Value, kv.Value.clone().DetachFromDisposeScope())).ToList();
-        var opt = OptD.State().Select(kv => (kv.Value, kv.Value.clone().DetachFromDisposeScope())).ToList();
-        return new DSnapshot(module.Concat(opt).ToList(), OptD, OptD.StepCount);
-    }
-
-    private sealed class DSnapshot(List<(Tensor Live, Tensor Saved)> tensors, IOptimizer opt, long steps) : IDisposable
-    {
-        public void Dispose()
-        {
-            using var _ = no_grad();
-            foreach (var (live, saved) in tensors) { live.copy_(saved); saved.Dispose(); }
-            var state = opt.State().ToDictionary(kv => kv.Name, kv => kv.Value);
-            opt.LoadState(state, steps, "");
-        }
-    }
-
-    private static void ClipWeights(nn.Module module, double c)
-    {
-        using var _ = no_grad();
-        foreach (var p in module.parameters()) p.clamp_(-c, c);
-    }
-
-    private static double Finite(Tensor loss, string name, int step)
+    internal static double Finite(Tensor loss, string name, int step)
     {
         double v = loss.item<float>();
         if (!double.IsFinite(v)) throw new NonFiniteLossException(name, step, v);
         return v;
     }
 
-    private static double GradNorm(nn.Module module)
+    /// <summary>The L2 norm of the gradients of a group's parameters.</summary>
+    internal double GradNorm(string group)
     {
         double sum = 0;
-        foreach (var p in module.parameters())
-            if (p.grad is { } gr) sum += gr.pow(2).sum().item<float>();
+        foreach (var n in _groups[group].Networks)
+            foreach (var p in System.Network(n).parameters())
+                if (p.grad is { } gr) sum += gr.pow(2).sum().item<float>();
         return Math.Sqrt(sum);
     }
 
     // ---- checkpoint state -------------------------------------------------------------------------------
 
-    /// <summary>Everything needed to continue this run bit for bit.</summary>
+    /// <summary>Everything needed to continue this run bit for bit: the typed header and the named tensors.</summary>
     public (JsonObject Header, List<(string, Tensor)> Tensors) CaptureState()
     {
-        var header = new JsonObject
+        var header = new CheckpointHeader
         {
-            ["format"] = "gansharp-checkpoint",
-            ["version"] = 1,
-            ["family"] = Options.Model,
-            ["arch"] = Models.GanModels.ResolveArch(Options, System.ExampleShape),
-            ["step"] = Step,
-            ["num-classes"] = Data.NumClasses,
-            ["example-shape"] = new JsonArray(System.ExampleShape.Select(d => (JsonNode)d).ToArray()),
-            ["epoch"] = Batches.Epoch,
-            ["cursor"] = Batches.Cursor,
-            ["opt-g-steps"] = OptG.StepCount,
-            ["opt-d-steps"] = OptD.StepCount,
-            ["seconds"] = Seconds,
-            ["library-version"] = typeof(Trainer).Assembly.GetName().Version?.ToString(),
-            ["options"] = Options.ToJsonObject(),
+            Family = Options.Model,
+            Arch = Models.GanModels.ResolveArch(Options, System.ExampleShape),
+            Step = Step,
+            NumClasses = Data.NumClasses,
+            ExampleShape = System.ExampleShape,
+            Epoch = Batches.Epoch,
+            Cursor = Batches.Cursor,
+            Networks = System.Networks.Select(n => new CheckpointHeader.NetworkInfo(n.Name, n.Trainable)).ToList(),
+            OptimizerSteps = _optimizers.ToDictionary(kv => kv.Key, kv => kv.Value.StepCount),
+            FamilyState = System.CaptureFamilyState(),
+            Seconds = Seconds,
+            Options = Options.ToJsonObject(),
         };
         var tensors = new List<(string, Tensor)>();
-        foreach (var (k, v) in System.G.state_dict()) tensors.Add(("G." + k, v));
-        foreach (var (k, v) in System.D.state_dict()) tensors.Add(("D." + k, v));
-        foreach (var (k, v) in OptG.State()) tensors.Add(("optG." + k, v));
-        foreach (var (k, v) in OptD.State()) tensors.Add(("optD." + k, v));
-        if (System.Ema is { } ema) foreach (var (k, v) in ema.State()) tensors.Add(("Gema." + k, v));
+        foreach (var n in System.Networks)
+            foreach (var (k, v) in n.Module.state_dict()) tensors.Add(($"{n.Name}.{k}", v));
+        foreach (var (g, opt) in _optimizers)
+            foreach (var (k, v) in opt.State()) tensors.Add(($"opt{g}.{k}", v));
+        if (System.Ema is { } ema) foreach (var (k, v) in ema.State()) tensors.Add((System.EmaNetwork + "ema." + k, v));
+        foreach (var (k, v) in System.FamilyTensors()) tensors.Add(("state." + k, v));
         tensors.Add(("rng", Rng.get_state()));
-        return (header, tensors);
+        return (header.ToJson(), tensors);
     }
 
-    /// <summary>Restores a state captured by <see cref="CaptureState"/>.</summary>
-    public void RestoreState(JsonObject header, IReadOnlyDictionary<string, Tensor> tensors)
+    /// <summary>
+    /// Restores a state captured by <see cref="CaptureState"/> (or by a version-1 checkpoint): the family's state
+    /// first (a growing family rebuilds its networks to the saved shape), then every network, optimizer group, the
+    /// EMA, the noise generator and the data position.
+    /// </summary>
+    public void RestoreState(JsonObject json, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        LoadModule(System.G, "G.", tensors);
-        LoadModule(System.D, "D.", tensors);
+        var header = CheckpointHeader.Parse(json, "checkpoint");
+        System.RestoreFamilyState(header.FamilyState, tensors);
+        foreach (var n in System.Networks) LoadModule(n.Module, n.Name + ".", tensors);
         System.WeightsChanged();
-        OptG.LoadState(tensors, header["opt-g-steps"]!.GetValue<long>(), "optG.");
-        OptD.LoadState(tensors, header["opt-d-steps"]!.GetValue<long>(), "optD.");
-        System.Ema?.Load(tensors, "Gema.");
+        foreach (var (g, opt) in _optimizers)
+        {
+            if (!header.OptimizerSteps.TryGetValue(g, out long steps))
+                throw new CheckpointException($"checkpoint has no state for optimizer group '{g}': it was written for a different model");
+            opt.LoadState(tensors, steps, $"opt{g}.");
+        }
+        System.Ema?.Load(tensors, System.EmaNetwork + "ema.");
         Rng.set_state(tensors["rng"]);
         Batches.Dispose();
-        Batches = OpenBatches(header["epoch"]!.GetValue<long>(), header["cursor"]!.GetValue<long>());
-        Step = header["step"]!.GetValue<int>();
-        _secondsBefore = header["seconds"]?.GetValue<double>() ?? 0;
+        Batches = OpenBatches(header.Epoch, header.Cursor);
+        Step = header.Step;
+        _secondsBefore = header.Seconds;
         _clock.Reset();
     }
 
@@ -352,8 +422,8 @@ public sealed class Trainer : IDisposable
 
     public void Dispose()
     {
-        OptG.Dispose();
-        OptD.Dispose();
+        System.NetworksReplaced -= OnNetworksReplaced;
+        foreach (var opt in _optimizers.Values) opt.Dispose();
         Rng.Dispose();
         Batches.Dispose();
     }

@@ -13,12 +13,13 @@ public sealed class TrainingRun : IDisposable
 {
     private readonly SampleGrids _grids;
 
-    private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, Action<string>? log)
+    private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, Action<string>? log, TensorDataset? heldOut)
     {
         Directory = dir;
         Threads = GanModels.DefaultThreads(options);
         set_num_threads(Threads);
         System = GanFamilies.Create(options, data.ExampleShape, data.NumClasses);
+        if (heldOut is not null) System.AttachHeldOut(heldOut);
         Trainer = new Trainer(System, data);
         _grids = new SampleGrids(dir, System, TrueMeans(options));
         Checkpoints = new Checkpointer(dir);
@@ -42,14 +43,19 @@ public sealed class TrainingRun : IDisposable
     public Checkpointer Checkpoints { get; }
     public int Threads { get; }
 
-    /// <summary>Starts a new run in DIR/NAME (refused if it exists).</summary>
-    public static TrainingRun Create(GanOptions options, TensorDataset data, string dir, string name, Action<string>? log = null)
+    /// <summary>
+    /// Starts a new run in DIR/NAME (refused if it exists). <paramref name="heldOut"/>: held-out examples for the
+    /// progress grids of families conditioned on images or text (<see cref="IGanFamily.NeedsHeldOut"/>).
+    /// </summary>
+    public static TrainingRun Create(GanOptions options, TensorDataset data, string dir, string name, Action<string>? log = null, TensorDataset? heldOut = null)
     {
         options.Validate();
         if (options.EvalEvery > 0) MetricRegistry.Parse(options.Metrics);
-        GanModels.ResolveArch(options, data.ExampleShape); // fail before creating anything
+        var family = GanFamilies.Get(options.Model);
+        GanFamilies.CheckFields(family, data);             // fail before creating anything
+        family.ResolveArch(options, data.ExampleShape);
         var run = RunDirectory.Create(dir, name);
-        var tr = new TrainingRun(run, options, data, log);
+        var tr = new TrainingRun(run, options, data, log, heldOut);
         run.WriteOptions(options, tr.Threads);
         return tr;
     }
@@ -58,7 +64,7 @@ public sealed class TrainingRun : IDisposable
     /// Reopens a run directory with its own options (only <paramref name="steps"/> may be raised) and restores the
     /// latest checkpoint; metrics logged after that checkpoint are dropped.
     /// </summary>
-    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, Action<string>? log = null)
+    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, Action<string>? log = null, TensorDataset? heldOut = null)
     {
         var run = RunDirectory.Open(runRoot);
         var options = run.ReadOptions();
@@ -68,7 +74,8 @@ public sealed class TrainingRun : IDisposable
                 throw new ArgumentException($"--steps {s} is below the run's {options.Steps}: steps can only be raised on resume");
             options.Steps = s;
         }
-        var tr = new TrainingRun(run, options, data, log);
+        GanFamilies.CheckFields(GanFamilies.Get(options.Model), data);
+        var tr = new TrainingRun(run, options, data, log, heldOut);
         string? latest = run.LatestCheckpoint();
         if (latest is not null)
         {
@@ -106,9 +113,6 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>Trains to the configured step count; true when complete, false when cancelled.</summary>
     public bool Run(CancellationToken cancel = default) => Trainer.Run(cancel);
-
-    /// <summary>Writes a sample grid for the current step now; returns its path.</summary>
-    public string WriteSamples() => _grids.Write(Trainer);
 
     public void Dispose()
     {

@@ -10,7 +10,7 @@ public class DatasetsTests
     public void UnknownNameThatIsNoFolderIsAnError()
     {
         var e = Assert.Throws<DataException>(() => Datasets.Open("cifar-99", new DatasetOpenOptions()));
-        Assert.Equal("unknown dataset 'cifar-99': use one of mnist, fashion-mnist, ring, grid or a folder of images", e.Message);
+        Assert.Equal("unknown dataset 'cifar-99': use one of mnist, fashion-mnist, stacked-mnist, ring, grid or a folder of images", e.Message);
     }
 
     [Fact]

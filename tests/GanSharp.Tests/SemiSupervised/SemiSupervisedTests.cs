@@ -54,7 +54,7 @@ public class SemiSupervisedLossTests
     {
         using var real = tensor(new float[] { 1, 2, 3, 4 }).view(2, 2); // mean (2, 3)
         using var fake = tensor(new float[] { 0, 0, 2, 2 }).view(2, 2); // mean (1, 1)
-        Assert.Equal(1 + 4, SemiSupervisedLoss.FeatureMatching(real, fake).item<float>(), 5);
+        Assert.Equal(1 + 4, SemiSupervisedLoss.FeatureMatchingSum(real, fake).item<float>(), 5);
     }
 }
 

@@ -32,7 +32,7 @@ public class LossAndPenaltyTests
     {
         using var real = tensor(new[,] { { 1f, 2f }, { 3f, 4f } });   // mean (2, 3)
         using var fake = tensor(new[,] { { 0f, 0f }, { 2f, 2f } });   // mean (1, 1)
-        Assert.Equal((1 + 4) / 2.0, V(GanLosses.FeatureMatching(real, fake)), 6);
+        Assert.Equal((1 + 4) / 2.0, V(GanLosses.FeatureMatchingMean(real, fake)), 6);
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public class SweepTests
     [InlineData("""{ "grid": { "d-steps": [1] } }""", "\"name\" is missing")]
     [InlineData("""{ "name": "x", "grid": { "d-steps": [1] }, "metrics": "fd" }""", "unknown metric 'fd'")]
     [InlineData("""{ "name": "x", "grid": { "d-steps": [0] } }""", "--d-steps must be positive")]
-    [InlineData("""{ "name": "x", "grid": { "g-loss": ["wasserstein"] } }""", "invalid option value")]
+    [InlineData("""{ "name": "x", "grid": { "g-loss": ["wasserstein"] } }""", "unknown value 'wasserstein' for option 'g-loss' in the configuration: use non-saturating, minimax")]
     [InlineData("""{ "name": "x", "configs": [ { "name": "a" }, { "name": "a" } ] }""", "two configurations are named 'a'")]
     [InlineData("""{ "name": "x", "configs": [ { "seed": 3 } ] }""", "'seed' is set by the sweep's \"seeds\"")]
     [InlineData("""{ "name": "x", "grid": { "d-steps": [1] }, "seeds": [] }""", "\"seeds\" must be a non-empty list")]
