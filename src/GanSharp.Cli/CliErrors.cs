@@ -27,7 +27,7 @@ public static class CliErrors
 
     public static (string Line, int Code) Describe(Exception e) => e switch
     {
-        DataException or CheckpointException or ImageException or GanSharp.Metrics.FeatureNetworkException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
+        DataException or CheckpointException or ImageException or GanSharp.Interop.SafeTensorsException or GanSharp.Metrics.FeatureNetworkException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
             => (e.Message, BadInput),
         NonFiniteLossException or TorchLoadException => (e.Message, Failed),
         UnauthorizedAccessException or IOException => (e.Message, Failed),

@@ -9,8 +9,21 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = BuildRoot();
-        return CliErrors.Run(() => root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }));
+        return CliErrors.Run(() =>
+        {
+            var parse = root.Parse(args);
+            // One line with the valid choices instead of every error plus the whole help text. Help requests and
+            // directives ([suggest:N] for shell completion) parse with "errors" and keep their own behaviour.
+            if (parse.Errors.Count > 0 && !AsksForHelp(args) && !(args.Length > 0 && args[0].StartsWith('[')))
+            {
+                Console.Error.WriteLine($"error: {ParseErrors.OneLine(parse)}");
+                return CliErrors.BadInput;
+            }
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        });
     }
+
+    private static bool AsksForHelp(string[] args) => args.Any(a => a is "-h" or "--help" or "-?" or "/?" or "/h");
 
     public static RootCommand BuildRoot()
     {
@@ -33,6 +46,11 @@ public static class Program
         root.Subcommands.Add(AttackCommand.Create());
         root.Subcommands.Add(SweepCommand.Create());
         root.Subcommands.Add(SemisupCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(CompletionCommand.Create());
+        VersionInfo.Install(root);
         return root;
     }
 }

@@ -6,8 +6,8 @@ using GanSharp.Runs;
 namespace GanSharp.Cli;
 
 /// <summary>
-/// Progress for a training run: a Spectre.Console bar with ETA and live losses on a terminal, or a plain line
-/// every few seconds when output is redirected (CI, logs).
+/// Progress for a training run: a Spectre.Console bar with ETA and live losses on an interactive terminal, or a
+/// plain line every few seconds when output is redirected, in CI or on TERM=dumb (see <see cref="ConsoleMode"/>).
 /// </summary>
 public sealed class TrainingProgress : ITrainingObserver
 {
@@ -21,7 +21,9 @@ public sealed class TrainingProgress : ITrainingObserver
     {
         var trainer = run.Trainer;
         int total = trainer.Options.Steps;
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        var mode = ConsoleMode.Detect();
+        mode.Apply();
+        if (!mode.Live)
         {
             var clock = Stopwatch.StartNew();
             int startStep = trainer.Step;
