@@ -1,3 +1,5 @@
+using GanSharp.Runs;
+using GanSharp.Families;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -1,3 +1,4 @@
+using GanSharp.Runs;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
 using GanSharp.Interop;

@@ -1,3 +1,4 @@
+using GanSharp.Runs;
 using System.Text.RegularExpressions;
 using GanSharp.Data;
 using GanSharp.Reporting;
