@@ -19,6 +19,7 @@ public sealed class TrainCommand
     private readonly Option<string> Out = new("--out") { Description = "Directory that holds runs", DefaultValueFactory = _ => "runs" };
     private readonly Option<string?> Name = new("--name") { Description = "Run name: the run is written to OUT/NAME (default: <model>-<data>-<time>)" };
     private readonly Option<string?> Resume = new("--resume") { Description = "Continue the run in this directory from its latest checkpoint (only --steps may be raised)" };
+    private readonly Option<string?> InitFromSource = new("--init-from") { Description = "Start from trained weights: a run directory or .ckpt (every network the model shares with it) or a safetensors file (G)" };
     private readonly Option<bool> DryRun = new("--dry-run") { Description = "Run one step end to end, writing every kind of output" };
 
     private readonly OptionCatalog _catalog;
@@ -101,6 +102,7 @@ public sealed class TrainCommand
         cmd.Options.Add(Name);
         cmd.Options.Add(Resume);
         cmd.Options.Add(DryRun);
+        cmd.Options.Add(InitFromSource);
         foreach (var (o, _) in Mapped) cmd.Options.Add(o);
         cmd.SetAction(p => Execute(p, p.GetValue(_model)!));
         return cmd;
@@ -151,6 +153,8 @@ public sealed class TrainCommand
         {
             var allowed = new HashSet<string> { "steps", "data-dir" };
             var extra = flags.Select(kv => kv.Key).Where(k => !allowed.Contains(k)).Select(k => _catalog.Find(k)?.Flag ?? k).ToList();
+            if (p.GetValue(InitFromSource) is not null)
+                throw new ArgumentException("--init-from starts a new run; a resumed run continues from its own checkpoint");
             if (extra.Count > 0 || p.GetValue(Preset) is not null || p.GetValue(Config) is not null)
                 throw new ArgumentException($"only --steps (and --data-dir) can be given with --resume; the run keeps its options.json (got --{string.Join(", --", extra.DefaultIfEmpty("preset/--config"))})");
             var saved = RunDirectory.Open(resume).ReadOptions();
@@ -171,6 +175,21 @@ public sealed class TrainCommand
                 throw new ArgumentException($"run directory '{Path.Combine(outDir, name)}' already exists: pass --resume {Path.Combine(outDir, name)} to continue it, or choose another --name");
             data = OpenData(options);
             run = TrainingRun.Create(options, data, outDir, name, Log);
+            if (p.GetValue(InitFromSource) is { } init)
+            {
+                try
+                {
+                    var nets = GanSharp.Interop.InitFrom.Apply(run.System, init);
+                    GanSharp.Interop.InitFrom.WriteProvenance(run.Directory.Root, init, nets);
+                    Console.WriteLine($"initialized {string.Join(", ", nets)} from {init}");
+                }
+                catch
+                {
+                    run.Dispose();
+                    Directory.Delete(Path.Combine(outDir, name), recursive: true); // nothing trained yet: leave no half-made run
+                    throw;
+                }
+            }
             Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s); speed knobs: {run.Trainer.Knobs.Describe()}");
         }
 
