@@ -101,6 +101,14 @@ public sealed class ConditionalGanFamily : IGanFamily
     public string Name => "cgan";
     public string Description => "conditional GAN, class labels into G and D (Mirza & Osindero 2014; --cond-d projection: Miyato & Koyama 2018)";
 
+    public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
+    {
+        ["cgan-mnist"] = ("conditional GAN (dcgan28) on MNIST, 2000 steps of batch 64; grids show one digit class per row (10 × 8)",
+            """{"model":"cgan","arch":"dcgan28","data":"mnist","steps":2000,"batch":64,"sample-count":80}"""),
+        ["cgan-fashion"] = ("conditional GAN (dcgan28) on Fashion-MNIST, 3000 steps of batch 64; one class per row (10 × 8)",
+            """{"model":"cgan","arch":"dcgan28","data":"fashion-mnist","steps":3000,"batch":64,"sample-count":80}"""),
+    };
+
     public IReadOnlyList<string> RequiredFields => new[] { GanSharp.Data.BatchFields.Image, GanSharp.Data.BatchFields.Label };
 
     public IReadOnlyList<(string Name, string Description)> Architectures => GanModels.ImageArchitectures.Where(a => a.Name is "dcgan28" or "dcgan32" or "dcgan64").ToList();

@@ -25,6 +25,9 @@ public interface IGanFamily
     /// </summary>
     IReadOnlyList<string> RequiredFields => new[] { BatchFields.Image };
 
+    /// <summary>The family's named presets (partial option objects in options.json's kebab-case keys), for `--preset`.</summary>
+    IReadOnlyDictionary<string, (string Description, string Json)> Presets => new Dictionary<string, (string, string)>();
+
     /// <summary>The architectures this family builds (name, description), for `gansharp list` and validation.</summary>
     IReadOnlyList<(string Name, string Description)> Architectures => Array.Empty<(string, string)>();
 

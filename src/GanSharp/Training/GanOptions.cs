@@ -348,39 +348,30 @@ public sealed class GanOptions
 /// <summary>Layered configuration: defaults &lt; preset &lt; config file &lt; flags.</summary>
 public static class OptionLayers
 {
-    /// <summary>Named presets: partial option objects.</summary>
-    public static readonly IReadOnlyDictionary<string, (string Description, string Json)> Presets =
+    /// <summary>Presets of the loss and optimizer that apply to any family (a family's own presets live in its file).</summary>
+    public static readonly IReadOnlyDictionary<string, (string Description, string Json)> CorePresets =
         new Dictionary<string, (string, string)>
         {
-            ["dcgan-mnist"] = ("DCGAN (dcgan28) on MNIST, 2000 steps of batch 64: recognizable digits in a few minutes on 2 cores",
-                """{"model":"dcgan","arch":"dcgan28","data":"mnist","steps":2000,"batch":64}"""),
-            ["dcgan-fashion"] = ("DCGAN (dcgan28) on Fashion-MNIST, 3000 steps of batch 64",
-                """{"model":"dcgan","arch":"dcgan28","data":"fashion-mnist","steps":3000,"batch":64}"""),
-            ["cgan-mnist"] = ("conditional GAN (dcgan28) on MNIST, 2000 steps of batch 64; grids show one digit class per row (10 × 8)",
-                """{"model":"cgan","arch":"dcgan28","data":"mnist","steps":2000,"batch":64,"sample-count":80}"""),
-            ["cgan-fashion"] = ("conditional GAN (dcgan28) on Fashion-MNIST, 3000 steps of batch 64; one class per row (10 × 8)",
-                """{"model":"cgan","arch":"dcgan28","data":"fashion-mnist","steps":3000,"batch":64,"sample-count":80}"""),
-            ["mlp-ring"] = ("MLP GAN on the 8-gaussian ring, z 64, 2×128 hidden, batch 256, 1 thread",
-                """{"model":"mlp","arch":"mlp","data":"ring","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
-            ["mlp-grid"] = ("MLP GAN on the 25-gaussian grid, z 64, 2×128 hidden, batch 256, 1 thread",
-                """{"model":"mlp","arch":"mlp","data":"grid","z-dim":64,"width-g":128,"width-d":128,"depth":2,"batch":256,"steps":5000,"lr-g":1e-4,"lr-d":1e-4,"sample-every":1000,"checkpoint-every":1000,"sample-count":2500}"""),
-            ["pacgan-2d"] = ("PacGAN 2-D setting (Lin et al. 2018): G 4×400 ReLU+BN, D 3 maxout×200 (5 pieces), z 2-D, batch 100, Adam 1e-4 β1 0.8; ring (use --data grid) at 20k steps; add --pack 4 for PacGAN4",
-                """{"model":"mlp","arch":"mlp","data":"ring","z-dim":2,"width-g":400,"depth":4,"mlp-batch-norm":true,"width-d":200,"depth-d":3,"maxout":5,"batch":100,"lr-g":1e-4,"lr-d":1e-4,"betas-g":[0.8,0.999],"betas-d":[0.8,0.999],"steps":20000,"sample-every":2000,"checkpoint-every":2000,"sample-count":2500,"log-every":50}"""),
-            ["stacked-mnist-weak-d"] = ("Unrolled-GAN Stacked MNIST setting (Metz et al. 2017; PacGAN Table 3): weakd28 with D = ¼ G (--width-d 4 for ½), z 256, batch 128, Adam D 2e-4 G 1e-4 β (0.5, 0.99); published schedule 500k steps, here 25k",
-                """{"model":"dcgan","arch":"weakd28","data":"stacked-mnist","z-dim":256,"width-g":8,"width-d":2,"batch":128,"lr-d":2e-4,"lr-g":1e-4,"betas-g":[0.5,0.99],"betas-d":[0.5,0.99],"steps":25000,"sample-every":2500,"checkpoint-every":2500,"log-every":50}"""),
-            ["stacked-mnist-dcgan"] = ("VEEGAN Stacked MNIST setting (PacGAN Table 2), shortened: dcgan28-deep (4-conv D 64..512, 5×5 ConvT G), 128,000 stacked images, batch 64, Adam 2e-4 β1 0.5, z 100 uniform, 5k steps",
-                """{"model":"dcgan","arch":"dcgan28-deep","prior":"uniform","data":"stacked-mnist","z-dim":100,"batch":64,"lr-d":2e-4,"lr-g":2e-4,"steps":5000,"sample-every":1000,"checkpoint-every":1000,"log-every":50}"""),
             ["wgan"] = ("WGAN (Arjovsky et al. 2017) defaults: RMSProp 5e-5, clipping 0.01, 5 critic steps",
                 """{"loss":"wgan","optimizer":"rmsprop","lr-g":5e-5,"lr-d":5e-5,"clip":0.01,"d-steps":5}"""),
             ["wgan-gp"] = ("WGAN-GP (Gulrajani et al. 2017) defaults: λ 10, 5 critic steps, Adam 1e-4 β (0, 0.9), no BatchNorm in the critic",
                 """{"loss":"wgan-gp","gp-weight":10,"d-steps":5,"lr-g":1e-4,"lr-d":1e-4,"betas-g":[0.0,0.9],"betas-d":[0.0,0.9]}"""),
             ["ttur"] = ("Two time-scale update rule (Heusel et al. 2017): D learns faster, lr-d 4e-4, lr-g 1e-4",
                 """{"lr-d":4e-4,"lr-g":1e-4}"""),
-            ["semisup-mlp"] = ("Semi-supervised GAN (Salimans et al. 2016) on permutation-invariant MNIST: weight-normed MLP D 784-1000-500-250-250-250-10, feature matching, 100 labels, batch 100, Adam 0.003, 300 epochs, 1 thread",
-                """{"model":"semisup","arch":"semisup-mlp","data":"mnist","labels":100,"batch":100,"threads":1,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
-            ["semisup-conv"] = ("Semi-supervised GAN on MNIST with a convolutional D (dcgan28-like, weight-normed, 10 outputs) and the dcgan28 G, 100 labels, batch 100, Adam 0.003",
-                """{"model":"semisup","arch":"semisup-conv","data":"mnist","labels":100,"batch":100,"steps":180000,"z-dim":100,"prior":"uniform","lr-g":0.003,"lr-d":0.003,"log-every":50,"sample-every":3000,"checkpoint-every":600,"sample-count":100}"""),
         };
+
+    /// <summary>Named presets: partial option objects, the core ones and every registered family's.</summary>
+    public static IReadOnlyDictionary<string, (string Description, string Json)> Presets
+    {
+        get
+        {
+            var all = new Dictionary<string, (string, string)>(CorePresets);
+            foreach (var f in GanFamilies.All.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+                foreach (var (k, v) in f.Presets)
+                    if (!all.TryAdd(k, v)) throw new InvalidOperationException($"preset '{k}' of the {f.Name} family is defined twice");
+            return all;
+        }
+    }
 
     /// <summary>
     /// Merges the layers in order and deserializes. Keys are checked against <paramref name="catalog"/> (default:
