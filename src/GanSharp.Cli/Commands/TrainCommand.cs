@@ -149,6 +149,7 @@ public sealed class TrainCommand
         string? resume = p.GetValue(Resume);
         TrainingRun run;
         TensorDataset data;
+        TensorDataset? heldOut;
         if (resume is not null)
         {
             var allowed = new HashSet<string> { "steps", "data-dir" };
@@ -161,8 +162,8 @@ public sealed class TrainCommand
             if (saved.Model != model)
                 throw new ArgumentException($"run '{resume}' trains model '{saved.Model}', not '{model}'");
             if (flags["data-dir"] is { } dd) saved.DataDir = dd.GetValue<string>();
-            data = OpenData(saved);
-            run = TrainingRun.Resume(resume, data, flags["steps"]?.GetValue<int>(), Log);
+            (data, heldOut) = OpenDataWithHeldOut(saved);
+            run = TrainingRun.Resume(resume, data, flags["steps"]?.GetValue<int>(), Log, heldOut);
             Console.WriteLine($"resuming {run.Directory.Root} at step {run.Trainer.Step} of {run.Trainer.Options.Steps}");
         }
         else
@@ -173,8 +174,8 @@ public sealed class TrainCommand
             string outDir = p.GetValue(Out)!;
             if (Directory.Exists(Path.Combine(outDir, name)) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, name)).Any())
                 throw new ArgumentException($"run directory '{Path.Combine(outDir, name)}' already exists: pass --resume {Path.Combine(outDir, name)} to continue it, or choose another --name");
-            data = OpenData(options);
-            run = TrainingRun.Create(options, data, outDir, name, Log);
+            (data, heldOut) = OpenDataWithHeldOut(options);
+            run = TrainingRun.Create(options, data, outDir, name, Log, heldOut);
             if (p.GetValue(InitFromSource) is { } init)
             {
                 try
@@ -194,6 +195,7 @@ public sealed class TrainCommand
         }
 
         using (data)
+        using (heldOut)
         using (run)
         {
             using var cts = new CancellationTokenSource();
@@ -226,6 +228,8 @@ public sealed class TrainCommand
     }
 
     private static TensorDataset OpenData(GanOptions o) => TrainingRun.OpenData(o, Log);
+
+    private static (TensorDataset Train, TensorDataset? HeldOut) OpenDataWithHeldOut(GanOptions o) => TrainingRun.OpenDataWithHeldOut(o, Log);
 
     private static void Log(string message) => Console.Error.WriteLine(message);
 

@@ -95,14 +95,32 @@ public sealed class TrainingRun : IDisposable
         return tr;
     }
 
-    /// <summary>The dataset the options name (MNIST-style, 2-D mixture, or an image folder).</summary>
-    public static TensorDataset OpenData(GanOptions o, Action<string>? log = null) => Datasets.Open(o.Data, new DatasetOpenOptions
+    /// <summary>The training data the options name, as the family adapts it (<see cref="IGanFamily.AdaptData"/>).</summary>
+    public static TensorDataset OpenData(GanOptions o, Action<string>? log = null)
     {
-        DataDir = o.DataDir,
-        Size = o.Size,
-        Channels = o.Channels,
-        Seed = o.Seed,
-    }, log);
+        var (train, heldOut) = OpenDataWithHeldOut(o, log);
+        heldOut?.Dispose();
+        return train;
+    }
+
+    /// <summary>
+    /// The training data and, for families that take grid inputs from held-out data, the held-out examples: the
+    /// dataset the options name (MNIST-style, 2-D mixture, a provider, or an image folder), passed through the
+    /// family's data adapter (e.g. paired tasks made from a folder of photos, split by image).
+    /// </summary>
+    public static (TensorDataset Train, TensorDataset? HeldOut) OpenDataWithHeldOut(GanOptions o, Action<string>? log = null)
+    {
+        var raw = Datasets.Open(o.Data, new DatasetOpenOptions
+        {
+            DataDir = o.DataDir,
+            Size = o.Size,
+            Channels = o.Channels,
+            Seed = o.Seed,
+        }, log);
+        var (train, heldOut) = GanFamilies.Get(o.Model).AdaptData(raw, o, log);
+        if (!ReferenceEquals(train, raw) && !ReferenceEquals(heldOut, raw)) raw.Dispose();
+        return (train, heldOut);
+    }
 
     /// <summary>The true mode centres drawn under 2-D samples (ring, grid), or null.</summary>
     public static (float[] X, float[] Y)? TrueMeans(GanOptions o)

@@ -40,6 +40,13 @@ public interface IGanFamily
     /// <summary>The preset `train NAME [--data DATA] [--arch ARCH]` applies when neither a preset nor a config is given, or null.</summary>
     string? DefaultPreset(string? data, string? arch) => null;
 
+    /// <summary>
+    /// The family's data adapter: turns the dataset the options name into what it trains on (e.g. paired tasks made
+    /// from a folder of photos) and, when it needs one, a held-out part for progress grids and evaluation. Either
+    /// returned dataset may be <paramref name="data"/> itself; otherwise the caller disposes <paramref name="data"/>.
+    /// </summary>
+    (TensorDataset Train, TensorDataset? HeldOut) AdaptData(TensorDataset data, GanOptions options, Action<string>? log) => (data, null);
+
     /// <summary>True when the progress grid and evaluation take inputs from held-out data (conditioned on images or text).</summary>
     bool NeedsHeldOut => false;
 
