@@ -103,7 +103,7 @@ public static class ImageFile
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                write(stream);
+                write(GanSharp.IO.WriteFaults.Wrap(full, stream));
                 stream.Flush(flushToDisk: true);
             }
             File.Move(tmp, full, overwrite: true);

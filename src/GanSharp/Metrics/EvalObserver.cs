@@ -49,7 +49,7 @@ public sealed class EvalObserver : ITrainingObserver, IDisposable
         foreach (var (k, v) in report.Flat()) values[k] = double.IsFinite(v) ? v : null;
         var line = new JsonObject { ["step"] = trainer.Step, ["eval"] = values, ["eval_seconds"] = Math.Round(report.Seconds, 2) };
         if (report.ClassHistogram is { } h) line["class_hist"] = new JsonArray(h.Select(x => (JsonNode)Math.Round(x, 5)).ToArray());
-        File.AppendAllText(_run.MetricsPath, line.ToJsonString() + "\n");
+        RunDirectory.AppendLine(_run.MetricsPath, line.ToJsonString());
 
         var first = _metrics[0];
         double primary = report.Primary;
