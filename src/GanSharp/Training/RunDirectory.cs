@@ -101,14 +101,21 @@ public sealed class RunDirectory : IDisposable
     {
         try
         {
-            var node = JsonNode.Parse(File.ReadAllText(OptionsPath))!.AsObject();
+            var node = JsonNode.Parse(File.ReadAllText(OptionsPath)) as JsonObject ?? throw new FormatException("not a JSON object");
             var opts = node["options"]?.AsObject() ?? throw new FormatException("no \"options\" object");
             return GanOptions.FromJson(opts.ToJsonString());
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException)
         {
-            throw new ArgumentException($"'{OptionsPath}' is not valid run options ({e.Message})");
+            throw new ArgumentException($"'{OptionsPath}' is not valid run options ({OneLine(e.Message)}): restore it from a backup, or start a new run");
         }
+    }
+
+    // A parser's message can quote the offending text, newlines included: keep the error to one line.
+    private static string OneLine(string message)
+    {
+        string line = System.Text.RegularExpressions.Regex.Replace(message, @"\s+", " ").Trim();
+        return line.Length <= 300 ? line : line[..300] + "…";
     }
 
     /// <summary>Writes options.json: the resolved options and where they ran (atomic).</summary>
