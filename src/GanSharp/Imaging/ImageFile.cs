@@ -161,7 +161,8 @@ public static class ImageFile
             if (pos + 8 > bytes.Length)
                 throw new ImageException($"PNG file {path} is truncated: it ends before the IEND chunk ({bytes.Length} bytes)");
             uint length = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos));
-            var type = System.Text.Encoding.ASCII.GetString(bytes, pos + 4, 4);
+            // Printable in messages even when the bytes are not.
+            var type = string.Concat(bytes.AsSpan(pos + 4, 4).ToArray().Select(b => b is >= 0x21 and <= 0x7E ? (char)b : '?'));
             if (length > int.MaxValue || pos + 12L + length > bytes.Length)
                 throw new ImageException($"PNG file {path} is truncated: chunk {type} at byte {pos} runs past the end of the file");
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos + 8 + (int)length));

@@ -79,7 +79,8 @@ public sealed class SweepSpec
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"{where} is not valid JSON ({e.Message})");
+            // The parser's message can quote the offending text, newlines included: one line.
+            throw new ArgumentException($"{where} is not valid JSON ({System.Text.RegularExpressions.Regex.Replace(e.Message, @"\s+", " ").Trim()})");
         }
         foreach (var (key, _) in root)
             if (!TopLevelKeys.Contains(key))

@@ -119,6 +119,8 @@ public static class CheckpointFile
             for (int i = 0; i < count; i++)
             {
                 string name = Encoding.UTF8.GetString(r.ReadBytes(Length($"name length of tensor {i}")));
+                if (name.Any(char.IsControl))
+                    throw Bad($"tensor {i} has a name with control characters ('{string.Concat(name.Take(40).Select(c => char.IsControl(c) ? '?' : c))}')");
                 int rawType = r.ReadInt32();
                 if (!ElementSizes.TryGetValue((ScalarType)rawType, out int elementSize))
                     throw Bad($"tensor '{name}' has unknown dtype {rawType}");

@@ -87,6 +87,8 @@ public sealed class RunDirectory : IDisposable
     public static RunDirectory Open(string root, bool lockForWriting)
     {
         var run = new RunDirectory(root);
+        if (File.Exists(run.Root))
+            throw new ArgumentException($"'{root}' is a file, not a run directory: pass the run's folder (the one holding options.json)");
         if (!Directory.Exists(run.Root))
             throw new ArgumentException($"run directory '{root}' does not exist");
         if (!File.Exists(run.OptionsPath))
