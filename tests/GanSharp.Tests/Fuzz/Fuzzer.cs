@@ -26,6 +26,14 @@ public static class Fuzzer
     public static Outcome Run(string target, int cases, int seed, Func<Random, byte[]> makeInput, Action<byte[]> parse,
         Func<Exception, bool> isClearError, Func<byte[], long> allocationBound, double caseSeconds = 5)
     {
+        // GANSHARP_FUZZ_KEEP_GOING=1: run every case and list each distinct failure at the end (to survey a target).
+        bool keepGoing = Environment.GetEnvironmentVariable("GANSHARP_FUZZ_KEEP_GOING") == "1";
+        var failures = new SortedDictionary<string, (int Count, string First)>(StringComparer.Ordinal);
+        void Fail(string kind, string message)
+        {
+            if (!keepGoing) Assert.Fail(message);
+            failures[kind] = failures.TryGetValue(kind, out var f) ? (f.Count + 1, f.First) : (1, message);
+        }
         int ok = 0, refused = 0;
         long maxAlloc = 0;
         double maxSeconds = 0;
@@ -44,24 +52,32 @@ public static class Fuzzer
                 allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             if (!task.Wait(TimeSpan.FromSeconds(caseSeconds)))
-                Assert.Fail($"{target}: case {i} (seed {seed}) still running after {caseSeconds} s: a hang; input {Describe(input)}");
+            {
+                Fail("hang", $"{target}: case {i} (seed {seed}) still running after {caseSeconds} s: a hang; input {Describe(input)}");
+                continue;
+            }
             maxSeconds = Math.Max(maxSeconds, watch.Elapsed.TotalSeconds);
             if (error is not null)
             {
                 if (!isClearError(error))
-                    Assert.Fail($"{target}: case {i} (seed {seed}) crashed with {error.GetType().FullName}: {error.Message}\ninput {Describe(input)}\n{error.StackTrace}");
-                if (string.IsNullOrWhiteSpace(error.Message) || error.Message.Contains('\n'))
-                    Assert.Fail($"{target}: case {i} (seed {seed}) gave a message that is not one line: '{error.Message}'");
+                    Fail($"{error.GetType().Name} at {error.StackTrace?.Split('\n')[0].Trim()}",
+                        $"{target}: case {i} (seed {seed}) crashed with {error.GetType().FullName}: {error.Message}\ninput {Describe(input)}\n{error.StackTrace}");
+                else if (string.IsNullOrWhiteSpace(error.Message) || error.Message.Contains('\n'))
+                    Fail($"message not one line from {error.StackTrace?.Split('\n')[0].Trim()}",
+                        $"{target}: case {i} (seed {seed}) gave a message that is not one line: '{error.Message}'");
                 refused++;
             }
             else ok++;
             long bound = allocationBound(input);
             if (allocated > bound)
-                Assert.Fail($"{target}: case {i} (seed {seed}) allocated {allocated} bytes, over the bound {bound}; input {Describe(input)}");
+                Fail("allocation", $"{target}: case {i} (seed {seed}) allocated {allocated} bytes, over the bound {bound}; input {Describe(input)}");
             maxAlloc = Math.Max(maxAlloc, allocated);
         }
         var outcome = new Outcome(target, cases, ok, refused, maxAlloc, maxSeconds);
         Record(outcome);
+        if (failures.Count > 0)
+            Assert.Fail($"{target}: {failures.Values.Sum(f => f.Count)} failing cases of {cases}, {failures.Count} kinds:\n" +
+                string.Join("\n", failures.Select(f => $"- {f.Value.Count} × {f.Key}; first: {f.Value.First.Split('\n')[0]}")));
         return outcome;
     }
 

@@ -132,3 +132,41 @@ public class WriteFailureTests
         Assert.Empty(TempFiles(tmp.Path));
     }
 }
+
+public class TrainOnAFullDiskTests
+{
+    [Fact]
+    public void TrainStopsWithOneErrorLineWhenTheDiskFillsAtACheckpoint()
+    {
+        Assert.True(File.Exists("/dev/full"), "/dev/full (Linux) gives ENOSPC on every write");
+        using var tmp = new TestUtil.TempDir();
+        string root = Path.Combine(tmp.Path, "r");
+        var o = TestUtil.TinyMlp(steps: 6);
+        o.LogEvery = 1;
+        o.CheckpointEvery = 2;
+        using (var data = TrainingRun.OpenData(o))
+        using (var first = TrainingRun.Create(o, data, tmp.Path, "r"))
+        {
+            using var cts = new CancellationTokenSource();
+            first.Trainer.Observers.Add(new TestUtil.CancelAt(2, cts));
+            Assert.False(first.Run(cts.Token)); // stops with step-000002.ckpt
+        }
+        // The CLI runs in this process: the checkpoint at step 4 goes to ".step-000004.ckpt.<our pid>.tmp".
+        File.CreateSymbolicLink(Path.Combine(root, "checkpoints", $".step-000004.ckpt.{Environment.ProcessId}.tmp"), "/dev/full");
+
+        var (code, _, stderr) = TestUtil.RunCli("train", "mlp", "--resume", root);
+
+        Assert.NotEqual(0, code);
+        var errors = stderr.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
+        Assert.Single(errors);
+        Assert.StartsWith($"error: cannot write checkpoint {Path.Combine(root, "checkpoints", "step-000004.ckpt")} (No space left on device", errors[0]);
+        Assert.Contains("the previous checkpoint step-000002.ckpt is kept", errors[0]);
+        var run = RunDirectory.Open(root);
+        Assert.Equal(Path.Combine(root, "checkpoints", "step-000002.ckpt"), run.LatestCheckpoint());
+        var (_, tensors) = CheckpointFile.Load(run.LatestCheckpoint()!);
+        foreach (var t in tensors.Values) t.Dispose();
+        // metrics.jsonl: whole lines only, steps 1..4 (the failed checkpoint came after step 4 was logged).
+        var steps = File.ReadAllLines(run.MetricsPath).Select(l => JsonNode.Parse(l)!["step"]!.GetValue<int>()).ToList();
+        Assert.Equal(new[] { 1, 2, 3, 4 }, steps);
+    }
+}
