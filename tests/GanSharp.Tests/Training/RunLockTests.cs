@@ -200,4 +200,24 @@ public class RunLockTests
         using var other = RunLock.Acquire(root); // won the race, has not written anything yet
         Assert.Throws<RunLockedException>(() => RunDirectory.Create(tmp.Path, "run", lockForWriting: true));
     }
+
+    [Fact]
+    public void SampleAndEvalReadARunWhileItsWriterHoldsTheLock()
+    {
+        using var tmp = new TestUtil.TempDir();
+        var o = TestUtil.TinyMlp(steps: 2);
+        using (var data = TrainingRun.OpenData(o))
+        using (var run = TrainingRun.Create(o, data, tmp.Path, "run"))
+            Assert.True(run.Run());
+        string root = Path.Combine(tmp.Path, "run");
+        using var writer = RunDirectory.Open(root, lockForWriting: true); // a trainer is (still) at work
+
+        var sample = TestUtil.RunCli("sample", "--checkpoint", root, "--count", "16", "--out", Path.Combine(tmp.Path, "s.png"));
+        Assert.True(sample.Code == 0, sample.Err);
+        Assert.True(File.Exists(Path.Combine(tmp.Path, "s.png")));
+        var eval = TestUtil.RunCli("eval", "--checkpoint", root, "--metrics", "modes", "--samples", "200");
+        Assert.True(eval.Code == 0, eval.Err);
+        Assert.Contains("modes.", eval.Out);
+        Assert.Equal(writer.WriteLock!.Holder, RunLockHolder.TryRead(LockPath(root))); // the lock is untouched
+    }
 }
