@@ -64,6 +64,11 @@ public sealed class SweepSpec
         return Parse(File.ReadAllText(path), path);
     }
 
+    // Messages can quote the file's text (a parser's excerpt, an unknown value), newlines and control characters
+    // included: keep the error to one printable line.
+    private static string OneLine(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"[\s\p{Cc}]+", " ").Trim();
+
     /// <summary>Most jobs (configurations × seeds) one sweep may have.</summary>
     public const int MaxJobs = 10_000;
 
@@ -79,8 +84,7 @@ public sealed class SweepSpec
         }
         catch (JsonException e)
         {
-            // The parser's message can quote the offending text, newlines included: one line.
-            throw new ArgumentException($"{where} is not valid JSON ({System.Text.RegularExpressions.Regex.Replace(e.Message, @"\s+", " ").Trim()})");
+            throw new ArgumentException($"{where} is not valid JSON ({OneLine(e.Message)})");
         }
         foreach (var (key, _) in root)
             if (!TopLevelKeys.Contains(key))
@@ -139,7 +143,7 @@ public sealed class SweepSpec
             }
             catch (ArgumentException e)
             {
-                throw new ArgumentException($"{where}, config '{c.Name}': {e.Message}");
+                throw new ArgumentException($"{where}, config '{c.Name}': {OneLine(e.Message)}");
             }
             foreach (long seed in seeds)
             {
