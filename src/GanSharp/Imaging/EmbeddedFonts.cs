@@ -14,8 +14,8 @@ internal static class EmbeddedFonts
     /// <summary>Font family name under which the embedded font is registered with ScottPlot.</summary>
     public const string Name = "GanSharp Sans";
 
-    private static readonly Lazy<SKTypeface> regular = new(() => Load("DejaVuSans-subset.ttf"));
-    private static readonly Lazy<SKTypeface> bold = new(() => Load("DejaVuSans-Bold-subset.ttf"));
+    private static readonly Lazy<SKTypeface> regular = new(() => Load(RegularFile));
+    private static readonly Lazy<SKTypeface> bold = new(() => Load(BoldFile));
     private static readonly object RegisterLock = new();
     private static readonly Resolver PlotResolver = new();
 
@@ -38,16 +38,27 @@ internal static class EmbeddedFonts
         }
     }
 
-    private static SKTypeface Load(string file)
+    /// <summary>The regular font file's bytes (a fresh copy).</summary>
+    public static byte[] RegularTtf() => Bytes(RegularFile);
+
+    /// <summary>The bold font file's bytes (a fresh copy).</summary>
+    public static byte[] BoldTtf() => Bytes(BoldFile);
+
+    private const string RegularFile = "DejaVuSans-subset.ttf", BoldFile = "DejaVuSans-Bold-subset.ttf";
+
+    private static byte[] Bytes(string file)
     {
         string resource = "GanSharp.Imaging.Fonts." + file;
         using var stream = typeof(EmbeddedFonts).Assembly.GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"embedded font resource '{resource}' is missing from the assembly");
         using var ttf = new MemoryStream();
         stream.CopyTo(ttf);
-        return SKTypeface.FromData(SKData.CreateCopy(ttf.ToArray()))
-            ?? throw new InvalidOperationException($"embedded font '{file}' could not be loaded");
+        return ttf.ToArray();
     }
+
+    private static SKTypeface Load(string file) =>
+        SKTypeface.FromData(SKData.CreateCopy(Bytes(file)))
+            ?? throw new InvalidOperationException($"embedded font '{file}' could not be loaded");
 
     /// <summary>Resolves <see cref="Name"/> to the embedded typefaces; other names fall through to ScottPlot's resolvers.</summary>
     private sealed class Resolver : IFontResolver

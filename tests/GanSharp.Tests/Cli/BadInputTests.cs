@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using GanSharp.Imaging;
+using GanSharp.Runs;
 using GanSharp.Training;
 using Xunit;
 using Xunit.Abstractions;

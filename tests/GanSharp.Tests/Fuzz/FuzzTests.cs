@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
 using GanSharp.Imaging;
+using GanSharp.Runs;
 using GanSharp.Training;
 using StbImageWriteSharp;
 using Xunit;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GanSharp.Runs;
 using GanSharp.Training;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GanSharp.Imaging;
 using GanSharp.IO;
+using GanSharp.Runs;
 using GanSharp.Training;
 using Xunit;
 
