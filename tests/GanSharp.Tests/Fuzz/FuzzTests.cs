@@ -395,4 +395,50 @@ public class FuzzTests(ITestOutputHelper output)
     [Fact]
     [Trait("Category", "Slow")]
     public void RunOptionsReaderSurvivesCorruptInputLong() => Assert.Equal(Fuzzer.SlowCases, FuzzRunOptions(Fuzzer.SlowCases).Cases);
+
+    // ---------------- safetensors ----------------
+
+    private Fuzzer.Outcome FuzzSafeTensors(int cases)
+    {
+        using var tmp = new TestUtil.TempDir();
+        string seedPath = Path.Combine(tmp.Path, "seed.safetensors");
+        using (var a = arange(6, float32).reshape(2, 3))
+        using (var b = tensor(new long[] { 1, -2, 3, 4 }))
+        using (var c = ones(new long[] { 1, 2, 2 }, ScalarType.Byte))
+            GanSharp.Interop.SafeTensors.Save(seedPath, [("g.weight", a), ("steps", b), ("mask", c)], new Dictionary<string, string> { ["format"] = "pt" });
+        byte[] seed = File.ReadAllBytes(seedPath);
+        int headerLength = (int)BinaryPrimitives.ReadInt64LittleEndian(seed);
+        string header = Encoding.UTF8.GetString(seed, 8, headerLength);
+        byte[] data = seed[(8 + headerLength)..];
+        string path = Path.Combine(tmp.Path, "fuzz.safetensors");
+        var outcome = Fuzzer.Run("safetensors reader", cases, seed: 17,
+            rng =>
+            {
+                if (rng.Next(2) == 0) return Fuzzer.Mutate(rng, seed, [(0, 8, false)]);
+                // A hostile JSON header (offsets, shapes, dtypes) with a consistent length prefix.
+                byte[] json = Encoding.UTF8.GetBytes(Fuzzer.MutateJson(rng, header));
+                var file = new byte[8 + json.Length + data.Length];
+                BinaryPrimitives.WriteInt64LittleEndian(file, json.Length);
+                json.CopyTo(file, 8);
+                data.CopyTo(file, 8 + json.Length);
+                return file;
+            },
+            input =>
+            {
+                File.WriteAllBytes(path, input);
+                var (tensors, _) = GanSharp.Interop.SafeTensors.Load(path);
+                foreach (var t in tensors.Values) t.Dispose();
+            },
+            e => e is GanSharp.Interop.SafeTensorsException,
+            input => 2 * MiB + 8L * input.Length);
+        output.WriteLine(outcome.ToString());
+        return outcome;
+    }
+
+    [Fact]
+    public void SafeTensorsReaderSurvivesCorruptInput() => Assert.Equal(Fuzzer.FastCases, FuzzSafeTensors(Fuzzer.FastCases).Cases);
+
+    [Fact]
+    [Trait("Category", "Slow")]
+    public void SafeTensorsReaderSurvivesCorruptInputLong() => Assert.Equal(Fuzzer.SlowCases, FuzzSafeTensors(Fuzzer.SlowCases).Cases);
 }
