@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using GanSharp.Imaging;
 using SkiaSharp;
 using TorchSharp;
@@ -37,8 +36,7 @@ public static class AdversarialExamplesImage
         using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(SKColors.White);
-        using var typeface = LoadFont();
-        using var font = new SKFont(typeface, 11);
+        using var font = new SKFont(EmbeddedFonts.Regular, 11);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         using var red = new SKPaint { Color = new SKColor(200, 0, 0), IsAntialias = true };
         canvas.DrawText(title, 4, 15, SKTextAlign.Left, font, ink);
@@ -77,13 +75,5 @@ public static class AdversarialExamplesImage
             rgb[3 * i + 2] = src[i].Blue;
         }
         ImageFile.SavePng(path, rgb, width, height, 3);
-    }
-
-    private static SKTypeface LoadFont()
-    {
-        using var gz = new GZipStream(new MemoryStream(Convert.FromBase64String(EmbeddedFontData.SansRegularGzipBase64)), CompressionMode.Decompress);
-        using var ttf = new MemoryStream();
-        gz.CopyTo(ttf);
-        return SKTypeface.FromData(SKData.CreateCopy(ttf.ToArray())) ?? SKTypeface.Default;
     }
 }

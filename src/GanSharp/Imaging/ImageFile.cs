@@ -7,6 +7,11 @@ namespace GanSharp.Imaging;
 /// <summary>Reads and writes 8-bit images as interleaved (H×W×C, row-major) byte arrays.</summary>
 public static class ImageFile
 {
+    /// <summary>Largest image accepted by <see cref="Load"/>, in pixels (8192×8192; 256 MiB as RGBA).</summary>
+    public const long MaxPixels = 8192L * 8192;
+
+    private const long MaxPixelsPerByte = 4096;
+
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>
@@ -71,6 +76,27 @@ public static class ImageFile
         // stb_image decodes what it can of a cut-off PNG without complaint; check the chunk structure first.
         if (bytes.AsSpan().StartsWith(PngSignature))
             CheckPngStructure(bytes, path);
+        // stb_image loops forever on some cut-off JPEGs; walk the segments first.
+        if (bytes.Length >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8)
+            CheckJpegStructure(bytes, path);
+
+        // Refuse a header claiming a huge image before the decoder allocates for it.
+        ImageInfo? info;
+        try
+        {
+            using var header = new MemoryStream(bytes, writable: false);
+            info = ImageInfo.FromStream(header);
+        }
+        catch (Exception e)
+        {
+            throw new ImageException($"cannot decode image file {path} (corrupt or unsupported format): {e.Message}", e);
+        }
+        if (info is { } i && ((long)i.Width * i.Height > MaxPixels || i.Width <= 0 || i.Height <= 0))
+            throw new ImageException($"image file {path} claims {i.Width}x{i.Height} pixels, more than the {MaxPixels} accepted: the file is corrupt, or resize it first");
+        // No format here packs more than a few thousand pixels into a byte (deflate tops out near 1032:1, LZW near
+        // 2730:1): a tiny file claiming a large image is corrupt, and is refused before the decoder allocates for it.
+        if (info is { } j && (long)j.Width * j.Height > MaxPixelsPerByte * bytes.Length + 65536)
+            throw new ImageException($"image file {path} claims {j.Width}x{j.Height} pixels, more than a file of {bytes.Length} bytes can hold: the file is corrupt");
 
         ImageResult result;
         try
@@ -103,7 +129,7 @@ public static class ImageFile
         {
             using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                write(stream);
+                write(GanSharp.IO.WriteFaults.Wrap(full, stream));
                 stream.Flush(flushToDisk: true);
             }
             File.Move(tmp, full, overwrite: true);
@@ -135,7 +161,8 @@ public static class ImageFile
             if (pos + 8 > bytes.Length)
                 throw new ImageException($"PNG file {path} is truncated: it ends before the IEND chunk ({bytes.Length} bytes)");
             uint length = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos));
-            var type = System.Text.Encoding.ASCII.GetString(bytes, pos + 4, 4);
+            // Printable in messages even when the bytes are not.
+            var type = string.Concat(bytes.AsSpan(pos + 4, 4).ToArray().Select(b => b is >= 0x21 and <= 0x7E ? (char)b : '?'));
             if (length > int.MaxValue || pos + 12L + length > bytes.Length)
                 throw new ImageException($"PNG file {path} is truncated: chunk {type} at byte {pos} runs past the end of the file");
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(pos + 8 + (int)length));
@@ -151,6 +178,54 @@ public static class ImageFile
         }
         if (!sawData)
             throw new ImageException($"PNG file {path} is corrupt: it has no image data (IDAT chunk)");
+    }
+
+    /// <summary>
+    /// Walks the JPEG segments: each marker segment must fit in the file, at least one scan (SOS) must be present and
+    /// every scan's entropy-coded data must end in a marker (the file must not end inside the image data).
+    /// </summary>
+    private static void CheckJpegStructure(byte[] bytes, string path)
+    {
+        int pos = 2;
+        bool sawScan = false;
+        while (true)
+        {
+            if (pos >= bytes.Length)
+                throw new ImageException($"JPEG file {path} is truncated: it ends before the end-of-image marker ({bytes.Length} bytes)");
+            if (bytes[pos] != 0xFF)
+                throw new ImageException($"JPEG file {path} is corrupt: no marker at byte {pos}");
+            while (pos < bytes.Length && bytes[pos] == 0xFF) pos++; // fill bytes
+            if (pos >= bytes.Length)
+                throw new ImageException($"JPEG file {path} is truncated: it ends inside a marker");
+            byte marker = bytes[pos++];
+            if (marker == 0xD9) break; // EOI
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD7)) continue; // no length
+            if (pos + 2 > bytes.Length)
+                throw new ImageException($"JPEG file {path} is truncated: marker 0xFF{marker:X2} at byte {pos - 2} has no length");
+            int length = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(pos));
+            if (length < 2 || pos + length > bytes.Length)
+                throw new ImageException($"JPEG file {path} is truncated: segment 0xFF{marker:X2} at byte {pos - 2} runs past the end of the file");
+            pos += length;
+            if (marker != 0xDA) continue; // not a scan
+            sawScan = true;
+            // Entropy-coded data: FF 00 is a stuffed byte, FF D0-D7 a restart marker; any other FF xx ends the scan.
+            while (true)
+            {
+                int ff = Array.IndexOf(bytes, (byte)0xFF, pos);
+                if (ff < 0 || ff + 1 >= bytes.Length)
+                    throw new ImageException($"JPEG file {path} is truncated: it ends inside the image data");
+                byte next = bytes[ff + 1];
+                if (next == 0x00 || next is >= 0xD0 and <= 0xD7 || next == 0xFF && ff + 2 < bytes.Length && bytes[ff + 2] == 0x00)
+                {
+                    pos = ff + 2;
+                    continue;
+                }
+                pos = ff;
+                break;
+            }
+        }
+        if (!sawScan)
+            throw new ImageException($"JPEG file {path} is corrupt: it has no image data (SOS segment)");
     }
 
     private static readonly uint[] CrcTable = MakeCrcTable();

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using ScottPlot;
 using SkiaSharp;
 
@@ -11,7 +10,7 @@ namespace GanSharp.Imaging;
 public static class Plots
 {
     /// <summary>Font family name under which the embedded font is registered with ScottPlot.</summary>
-    public const string FontName = "GanSharp Sans";
+    public const string FontName = EmbeddedFonts.Name;
 
     /// <summary>
     /// One line per series against the generator step, with a legend. With more than 200 points, each series is
@@ -145,7 +144,7 @@ public static class Plots
 
     private static Plot NewPlot(string title, string xLabel, string yLabel)
     {
-        EnsureFontRegistered();
+        EmbeddedFonts.EnsureRegisteredWithScottPlot();
         var plot = new Plot();
         plot.Font.Set(FontName);
         plot.Title(title ?? "", size: 20);
@@ -197,40 +196,5 @@ public static class Plots
             result[i] = (prefix[hi] - prefix[lo]) / (hi - lo);
         }
         return result;
-    }
-
-    private static readonly object FontLock = new();
-    private static readonly EmbeddedFontResolver Resolver = new();
-
-    // Checked on every plot rather than once: ScottPlot.Fonts.Reset() elsewhere would drop the resolver.
-    private static void EnsureFontRegistered()
-    {
-        lock (FontLock)
-        {
-            if (!ScottPlot.Fonts.FontResolvers.Contains(Resolver))
-                ScottPlot.Fonts.FontResolvers.Insert(0, Resolver);
-        }
-    }
-
-    /// <summary>Resolves <see cref="FontName"/> to the embedded typefaces; other names fall through to ScottPlot's resolvers.</summary>
-    private sealed class EmbeddedFontResolver : IFontResolver
-    {
-        private readonly Lazy<SKTypeface> regular = new(() => Load(EmbeddedFontData.SansRegularGzipBase64));
-        private readonly Lazy<SKTypeface> bold = new(() => Load(EmbeddedFontData.SansBoldGzipBase64));
-
-        public SKTypeface? CreateTypeface(string fontName, FontWeight weight, FontSlant slant, FontSpacing width) =>
-            CreateTypeface(fontName, bold: weight >= FontWeight.SemiBold, italic: false);
-
-        public SKTypeface? CreateTypeface(string fontName, bool bold, bool italic) =>
-            fontName == FontName ? (bold ? this.bold.Value : regular.Value) : null;
-
-        private static SKTypeface Load(string gzipBase64)
-        {
-            using var gz = new GZipStream(new MemoryStream(Convert.FromBase64String(gzipBase64)), CompressionMode.Decompress);
-            using var ttf = new MemoryStream();
-            gz.CopyTo(ttf);
-            return SKTypeface.FromData(SKData.CreateCopy(ttf.ToArray()))
-                ?? throw new InvalidOperationException("embedded plot font could not be loaded");
-        }
     }
 }

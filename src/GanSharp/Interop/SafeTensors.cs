@@ -187,9 +187,9 @@ public static class SafeTensors
             var text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(json);
             if (!text.StartsWith('{'))
                 throw new SafeTensorsException($"'{source}' is not a safetensors file: the header does not start with '{{'");
-            root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false })?.AsObject()
+            // Duplicate keys are refused at every depth (a lazily built nested object would throw later otherwise).
+            root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = false, AllowDuplicateProperties = false })?.AsObject()
                 ?? throw new SafeTensorsException($"'{source}': the header is JSON null, not an object");
-            _ = root.Count; // forces duplicate-key detection
         }
         catch (Exception e) when (e is JsonException or DecoderFallbackException or InvalidOperationException or ArgumentException)
         {

@@ -31,9 +31,6 @@ public sealed class EvalObserver : ITrainingObserver, IDisposable
     public string BestInfoPath => Path.Combine(_run.CheckpointsDir, "best.json");
     public string CollapsePlotPath => Path.Combine(_run.Root, "collapse.png");
 
-    /// <summary>The last report (for progress display).</summary>
-    public EvalReport? Last { get; private set; }
-
     public void OnStep(Trainer trainer, StepStats stats)
     {
         if (trainer.Options.EvalEvery > 0 && stats.Step % trainer.Options.EvalEvery == 0) Evaluate(trainer);
@@ -48,12 +45,11 @@ public sealed class EvalObserver : ITrainingObserver, IDisposable
     {
         _ctx.ResetGenerated();
         var report = Evaluator.Run(_ctx, _metrics);
-        Last = report;
         var values = new JsonObject();
         foreach (var (k, v) in report.Flat()) values[k] = double.IsFinite(v) ? v : null;
         var line = new JsonObject { ["step"] = trainer.Step, ["eval"] = values, ["eval_seconds"] = Math.Round(report.Seconds, 2) };
         if (report.ClassHistogram is { } h) line["class_hist"] = new JsonArray(h.Select(x => (JsonNode)Math.Round(x, 5)).ToArray());
-        File.AppendAllText(_run.MetricsPath, line.ToJsonString() + "\n");
+        RunDirectory.AppendLine(_run.MetricsPath, line.ToJsonString());
 
         var first = _metrics[0];
         double primary = report.Primary;

@@ -1,5 +1,4 @@
 using GanSharp.Training;
-using System.IO.Compression;
 using GanSharp.Imaging;
 using ScottPlot;
 using SkiaSharp;
@@ -15,7 +14,7 @@ public static class SweepPlots
     public static void Bars(string path, string[] configs, SweepStat[] stats, string title, string yLabel, int width = 900, int height = 540)
     {
         if (configs.Length != stats.Length) throw new ArgumentException($"{configs.Length} configurations but {stats.Length} statistics", nameof(stats));
-        EnsureFont();
+        EmbeddedFonts.EnsureRegisteredWithScottPlot();
         var plot = new Plot();
         plot.Font.Set(Plots.FontName);
         plot.Title(title, size: 16);
@@ -55,37 +54,5 @@ public static class SweepPlots
         plot.Axes.Margins(bottom: 0);
         var bytes = plot.GetImageBytes(width, height, ImageFormat.Png);
         ImageFile.WriteAtomically(path, stream => stream.Write(bytes));
-    }
-
-    // Plots registers its font resolver privately; this registers the same embedded typefaces under the same name.
-    private static readonly object FontLock = new();
-    private static readonly EmbeddedFont Resolver = new();
-
-    private static void EnsureFont()
-    {
-        lock (FontLock)
-        {
-            if (!ScottPlot.Fonts.FontResolvers.Contains(Resolver)) ScottPlot.Fonts.FontResolvers.Add(Resolver);
-        }
-    }
-
-    private sealed class EmbeddedFont : IFontResolver
-    {
-        private readonly Lazy<SKTypeface> regular = new(() => Load(EmbeddedFontData.SansRegularGzipBase64));
-        private readonly Lazy<SKTypeface> bold = new(() => Load(EmbeddedFontData.SansBoldGzipBase64));
-
-        public SKTypeface? CreateTypeface(string fontName, FontWeight weight, FontSlant slant, FontSpacing width) =>
-            CreateTypeface(fontName, bold: weight >= FontWeight.SemiBold, italic: false);
-
-        public SKTypeface? CreateTypeface(string fontName, bool bold, bool italic) =>
-            fontName == Plots.FontName ? (bold ? this.bold.Value : regular.Value) : null;
-
-        private static SKTypeface Load(string gzipBase64)
-        {
-            using var gz = new GZipStream(new MemoryStream(Convert.FromBase64String(gzipBase64)), CompressionMode.Decompress);
-            using var ttf = new MemoryStream();
-            gz.CopyTo(ttf);
-            return SKTypeface.FromData(SKData.CreateCopy(ttf.ToArray())) ?? throw new InvalidOperationException("embedded plot font could not be loaded");
-        }
     }
 }

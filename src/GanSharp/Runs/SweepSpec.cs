@@ -64,6 +64,14 @@ public sealed class SweepSpec
         return Parse(File.ReadAllText(path), path);
     }
 
+    // Messages can quote the file's text (a parser's excerpt, an unknown value), newlines and control characters
+    // included: keep the error to one printable line.
+    private static string OneLine(string message) =>
+        System.Text.RegularExpressions.Regex.Replace(message, @"[\s\p{Cc}]+", " ").Trim();
+
+    /// <summary>Most jobs (configurations × seeds) one sweep may have.</summary>
+    public const int MaxJobs = 10_000;
+
     /// <summary>Parses a sweep from JSON text; <paramref name="source"/> names it in messages.</summary>
     public static SweepSpec Parse(string json, string source = "sweep")
     {
@@ -76,7 +84,7 @@ public sealed class SweepSpec
         }
         catch (JsonException e)
         {
-            throw new ArgumentException($"{where} is not valid JSON ({e.Message})");
+            throw new ArgumentException($"{where} is not valid JSON ({OneLine(e.Message)})");
         }
         foreach (var (key, _) in root)
             if (!TopLevelKeys.Contains(key))
@@ -98,6 +106,8 @@ public sealed class SweepSpec
 
         var configs = ReadConfigs(root, where);
         var seeds = ReadSeeds(root, baseOptions, where);
+        if ((long)configs.Count * seeds.Count > MaxJobs)
+            throw new ArgumentException($"{where}: {configs.Count} configurations × {seeds.Count} seeds = {(long)configs.Count * seeds.Count} jobs, more than the {MaxJobs} a sweep may have: split it into smaller sweeps");
 
         string metrics = root["metrics"] switch
         {
@@ -133,7 +143,7 @@ public sealed class SweepSpec
             }
             catch (ArgumentException e)
             {
-                throw new ArgumentException($"{where}, config '{c.Name}': {e.Message}");
+                throw new ArgumentException($"{where}, config '{c.Name}': {OneLine(e.Message)}");
             }
             foreach (long seed in seeds)
             {
@@ -187,6 +197,11 @@ public sealed class SweepSpec
                 if (values.Count == 0) throw new ArgumentException($"{where}: grid option '{key}' has no values");
                 axes.Add((key, values.ToArray()));
             }
+            // Refuse a product too large to run before enumerating it (6 axes of 10 values: a million jobs).
+            long combos = 1;
+            foreach (var (_, values) in axes) combos = Math.Min(combos * values.Length, long.MaxValue / 1024);
+            if (combos > MaxJobs)
+                throw new ArgumentException($"{where}: \"grid\" makes {combos} jobs per seed, more than the {MaxJobs} a sweep may have: split it into smaller sweeps");
             // Cartesian product, the last option varying fastest.
             IEnumerable<List<(string, JsonNode?)>> product = [[]];
             foreach (var (key, values) in axes)

@@ -62,12 +62,37 @@ public static class CheckpointFile
         }
     }
 
-    /// <summary>Reads and verifies a checkpoint; any damage gives a <see cref="CheckpointException"/>.</summary>
+    /// <summary>Largest tensor rank accepted when reading (the writer's tensors have rank 0 to 5).</summary>
+    public const int MaxRank = 16;
+
+    // Element sizes of the dtypes a checkpoint may hold; anything else is refused before allocating.
+    private static readonly Dictionary<ScalarType, int> ElementSizes = new()
+    {
+        [ScalarType.Byte] = 1, [ScalarType.Int8] = 1, [ScalarType.Bool] = 1,
+        [ScalarType.Int16] = 2, [ScalarType.Float16] = 2, [ScalarType.BFloat16] = 2,
+        [ScalarType.Int32] = 4, [ScalarType.Float32] = 4,
+        [ScalarType.Int64] = 8, [ScalarType.Float64] = 8, [ScalarType.ComplexFloat32] = 8,
+        [ScalarType.ComplexFloat64] = 16,
+    };
+
+    /// <summary>
+    /// Reads and verifies a checkpoint; any damage gives a <see cref="CheckpointException"/>. Every length and shape
+    /// in the file is checked against the bytes that are actually there before anything is allocated, so a hostile
+    /// header (a tensor claiming 100 GB, a negative count) fails in one line instead of exhausting memory.
+    /// </summary>
     public static (JsonObject Header, Dictionary<string, Tensor> Tensors) Load(string path)
     {
         if (!File.Exists(path))
             throw new CheckpointException($"checkpoint '{path}' does not exist");
-        byte[] all = File.ReadAllBytes(path);
+        byte[] all;
+        try
+        {
+            all = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
+        {
+            throw new CheckpointException($"checkpoint '{path}' cannot be read ({e.Message})");
+        }
         if (all.Length < Magic.Length + 36 || !all.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new CheckpointException($"'{path}' is not a GanSharp checkpoint (bad magic or too short)");
         var body = all.AsSpan(0, all.Length - 32);
@@ -77,37 +102,63 @@ public static class CheckpointFile
         try
         {
             using var r = new BinaryReader(new MemoryStream(all, 0, all.Length - 32, writable: false), Encoding.UTF8);
+            long Left() => r.BaseStream.Length - r.BaseStream.Position;
+            CheckpointException Bad(string what) => new($"checkpoint '{path}' is malformed: {what}; it was not written by this version of GanSharp, or was damaged before its checksum was made");
+            int Length(string what, long unit = 1)
+            {
+                int v = r.ReadInt32();
+                if (v < 0 || v * unit > Left()) throw Bad($"{what} {v} does not fit in the {Left()} bytes left");
+                return v;
+            }
+
             r.ReadBytes(Magic.Length);
-            int jsonLen = r.ReadInt32();
-            var header = JsonNode.Parse(Encoding.UTF8.GetString(r.ReadBytes(jsonLen)))!.AsObject();
-            int count = r.ReadInt32();
+            int jsonLen = Length("header length");
+            var header = JsonNode.Parse(Encoding.UTF8.GetString(r.ReadBytes(jsonLen))) as JsonObject
+                ?? throw Bad("the header is not a JSON object");
+            int count = Length("tensor count", 4 + 4 + 4 + 8); // each entry has at least a name length, dtype, rank and byte count
             for (int i = 0; i < count; i++)
             {
-                string name = Encoding.UTF8.GetString(r.ReadBytes(r.ReadInt32()));
-                var dtype = (ScalarType)r.ReadInt32();
+                string name = Encoding.UTF8.GetString(r.ReadBytes(Length($"name length of tensor {i}")));
+                if (name.Any(char.IsControl))
+                    throw Bad($"tensor {i} has a name with control characters ('{string.Concat(name.Take(40).Select(c => char.IsControl(c) ? '?' : c))}')");
+                int rawType = r.ReadInt32();
+                if (!ElementSizes.TryGetValue((ScalarType)rawType, out int elementSize))
+                    throw Bad($"tensor '{name}' has unknown dtype {rawType}");
                 int rank = r.ReadInt32();
+                if (rank < 0 || rank > MaxRank || rank * 8L > Left())
+                    throw Bad($"tensor '{name}' has rank {rank} (0 to {MaxRank} accepted)");
                 var shape = new long[rank];
-                for (int k = 0; k < rank; k++) shape[k] = r.ReadInt64();
-                long n = r.ReadInt64();
-                byte[] bytes = r.ReadBytes(checked((int)n));
-                var t = empty(shape, dtype);
-                if (t.NumberOfElements * t.ElementSize != n)
+                long elements = 1;
+                for (int k = 0; k < rank; k++)
                 {
-                    t.Dispose();
-                    foreach (var x in tensors.Values) x.Dispose();
-                    throw new CheckpointException($"checkpoint '{path}': tensor '{name}' has {n} bytes for shape [{string.Join(",", shape)}]");
+                    shape[k] = r.ReadInt64();
+                    if (shape[k] < 0) throw Bad($"tensor '{name}' has a negative dimension {shape[k]}");
+                    // Saturate instead of overflowing: anything above the file size is refused below anyway.
+                    elements = shape[k] == 0 || elements == 0 ? 0 : elements > long.MaxValue / shape[k] ? long.MaxValue : elements * shape[k];
                 }
+                long n = r.ReadInt64();
+                long expected = elements > long.MaxValue / elementSize ? long.MaxValue : elements * elementSize;
+                if (n != expected)
+                    throw new CheckpointException($"checkpoint '{path}': tensor '{name}' has {n} bytes for shape [{string.Join(",", shape)}]");
+                if (n > Left())
+                    throw Bad($"tensor '{name}' of shape [{string.Join(",", shape)}] needs {n} bytes, only {Left()} are left");
+                if (tensors.ContainsKey(name))
+                    throw Bad($"tensor '{name}' appears twice");
+                byte[] bytes = r.ReadBytes((int)n);
+                var t = empty(shape, (ScalarType)rawType);
                 t.bytes = bytes;
                 tensors[name] = t.DetachFromDisposeScope();
             }
+            if (Left() != 0)
+                throw Bad($"{Left()} unexpected bytes after the last tensor");
             return (header, tensors);
         }
-        catch (Exception e) when (e is EndOfStreamException or IOException or System.Text.Json.JsonException or FormatException
-            or ArgumentException or OverflowException or InvalidOperationException or InvalidCastException
+        catch (Exception e) when (e is CheckpointException or EndOfStreamException or IOException or System.Text.Json.JsonException
+            or FormatException or ArgumentException or OverflowException or InvalidOperationException or InvalidCastException
             or System.Runtime.InteropServices.ExternalException)
         {
             foreach (var t in tensors.Values) t.Dispose();
-            throw new CheckpointException($"checkpoint '{path}' could not be read ({e.Message})");
+            throw e as CheckpointException ?? new CheckpointException($"checkpoint '{path}' could not be read ({e.Message})");
         }
     }
 

@@ -1,16 +1,19 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics.X86;
+using System.Text;
 using System.Text.Json.Nodes;
+using GanSharp.IO;
 
 namespace GanSharp.Training;
 
 /// <summary>
 /// One run = one directory: options.json (every resolved option plus provenance), metrics.jsonl, samples/,
 /// a loss-curve PNG and checkpoints/ (step-NNNNNN.ckpt files, a `latest` pointer replaced by rename, the last
-/// N kept).
+/// N kept). A trainer opens it with lockForWriting (see <see cref="RunLock"/>: one writer per run) and disposes it
+/// to release the lock; readers open it without.
 /// </summary>
-public sealed class RunDirectory
+public sealed class RunDirectory : IDisposable
 {
     public const string LatestPointer = "latest";
 
@@ -23,31 +26,74 @@ public sealed class RunDirectory
     public string CheckpointsDir => Path.Combine(Root, "checkpoints");
     public string LossCurvePath => Path.Combine(Root, "loss.png");
 
+    /// <summary>The write lock when this directory was opened for writing, else null.</summary>
+    public RunLock? WriteLock { get; private set; }
+
+    /// <summary>Takes the run's write lock (idempotent); <see cref="Dispose"/> releases it.</summary>
+    public RunDirectory LockForWriting()
+    {
+        WriteLock ??= RunLock.Acquire(Root);
+        return this;
+    }
+
+    /// <summary>Releases the write lock, if held.</summary>
+    public void Dispose()
+    {
+        WriteLock?.Dispose();
+        WriteLock = null;
+    }
+
     /// <summary>Creates DIR/NAME; an existing non-empty run directory is refused (nothing in it is touched).</summary>
-    public static RunDirectory Create(string dir, string name)
+    public static RunDirectory Create(string dir, string name) => Create(dir, name, lockForWriting: false);
+
+    /// <summary>
+    /// Creates DIR/NAME and, with <paramref name="lockForWriting"/>, takes its write lock before anything is written
+    /// (two trainers racing to create the same run: one gets it, the other is refused).
+    /// </summary>
+    public static RunDirectory Create(string dir, string name, bool lockForWriting)
     {
         if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
             throw new ArgumentException($"invalid run name '{name}'");
         string root = Path.Combine(dir, name);
-        if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
+        if (Directory.Exists(root) && HasRunFiles(root))
             throw new ArgumentException($"run directory '{root}' already exists: pass --resume {root} to continue it, or choose another --name");
         if (File.Exists(root))
             throw new ArgumentException($"'{root}' is a file, not a run directory");
         Directory.CreateDirectory(root);
         var run = new RunDirectory(root);
+        if (lockForWriting)
+        {
+            run.LockForWriting();
+            // Lost a race: someone else created files here between the check above and the lock.
+            if (HasRunFiles(root))
+            {
+                run.Dispose();
+                throw new ArgumentException($"run directory '{root}' already exists: pass --resume {root} to continue it, or choose another --name");
+            }
+        }
         Directory.CreateDirectory(run.SamplesDir);
         Directory.CreateDirectory(run.CheckpointsDir);
         return run;
     }
 
-    /// <summary>Opens an existing run directory (for --resume).</summary>
-    public static RunDirectory Open(string root)
+    // Anything but the lock files (a racer that holds the lock is refused by the lock, naming it).
+    private static bool HasRunFiles(string root) =>
+        Directory.EnumerateFileSystemEntries(root).Any(e => Path.GetFileName(e) is not (RunLock.FileName or RunLock.GuardFileName));
+
+    /// <summary>Opens an existing run directory (for --resume, or to read it).</summary>
+    public static RunDirectory Open(string root) => Open(root, lockForWriting: false);
+
+    /// <summary>Opens an existing run directory; with <paramref name="lockForWriting"/> (resume) takes its write lock first.</summary>
+    public static RunDirectory Open(string root, bool lockForWriting)
     {
         var run = new RunDirectory(root);
+        if (File.Exists(run.Root))
+            throw new ArgumentException($"'{root}' is a file, not a run directory: pass the run's folder (the one holding options.json)");
         if (!Directory.Exists(run.Root))
             throw new ArgumentException($"run directory '{root}' does not exist");
         if (!File.Exists(run.OptionsPath))
             throw new ArgumentException($"'{root}' is not a run directory (no options.json)");
+        if (lockForWriting) run.LockForWriting();
         Directory.CreateDirectory(run.SamplesDir);
         Directory.CreateDirectory(run.CheckpointsDir);
         return run;
@@ -57,14 +103,21 @@ public sealed class RunDirectory
     {
         try
         {
-            var node = JsonNode.Parse(File.ReadAllText(OptionsPath))!.AsObject();
+            var node = JsonNode.Parse(File.ReadAllText(OptionsPath)) as JsonObject ?? throw new FormatException("not a JSON object");
             var opts = node["options"]?.AsObject() ?? throw new FormatException("no \"options\" object");
             return GanOptions.FromJson(opts.ToJsonString());
         }
         catch (Exception e) when (e is FormatException or System.Text.Json.JsonException or InvalidOperationException)
         {
-            throw new ArgumentException($"'{OptionsPath}' is not valid run options ({e.Message})");
+            throw new ArgumentException($"'{OptionsPath}' is not valid run options ({OneLine(e.Message)}): restore it from a backup, or start a new run");
         }
+    }
+
+    // A parser's message can quote the offending text, newlines included: keep the error to one line.
+    private static string OneLine(string message)
+    {
+        string line = System.Text.RegularExpressions.Regex.Replace(message, @"\s+", " ").Trim();
+        return line.Length <= 300 ? line : line[..300] + "…";
     }
 
     /// <summary>Writes options.json: the resolved options and where they ran (atomic).</summary>
@@ -109,8 +162,24 @@ public sealed class RunDirectory
     {
         var (header, tensors) = trainer.CaptureState();
         string path = CheckpointPath(trainer.Step);
-        CheckpointFile.Save(path, header, tensors);
-        AtomicWrite(Path.Combine(CheckpointsDir, LatestPointer), Path.GetFileName(path));
+        string? previous = LatestCheckpoint();
+        string kept = previous is null ? "there is no earlier checkpoint" : $"the previous checkpoint {Path.GetFileName(previous)} is kept";
+        try
+        {
+            CheckpointFile.Save(path, header, tensors);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot write checkpoint {path} ({e.Message}); {kept}: free disk space or make {CheckpointsDir} writable, then --resume", e);
+        }
+        try
+        {
+            AtomicWrite(Path.Combine(CheckpointsDir, LatestPointer), Path.GetFileName(path));
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{e.Message}; `latest` still names {(previous is null ? "nothing" : Path.GetFileName(previous))}, which --resume will use", e);
+        }
         var old = Directory.GetFiles(CheckpointsDir, "step-*.ckpt").OrderBy(f => f, StringComparer.Ordinal).ToList();
         foreach (var f in old.Take(Math.Max(0, old.Count - keep)))
             if (!string.Equals(f, path, StringComparison.Ordinal)) File.Delete(f);
@@ -150,17 +219,67 @@ public sealed class RunDirectory
         AtomicWrite(MetricsPath, string.Concat(keep.Select(l => l + "\n")));
     }
 
+    /// <summary>
+    /// Writes <paramref name="text"/> to a temp file beside <paramref name="path"/>, flushes it to disk and renames it
+    /// over <paramref name="path"/>: the file is whole, old or new. A failure (disk full, read-only) removes the temp
+    /// file, leaves <paramref name="path"/> as it was and throws one IOException naming the file.
+    /// </summary>
     public static void AtomicWrite(string path, string text)
     {
         string tmp = path + $".{Environment.ProcessId}.tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        using (var w = new StreamWriter(fs))
+        try
         {
-            w.Write(text);
-            w.Flush();
-            fs.Flush(flushToDisk: true);
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+            {
+                var s = WriteFaults.Wrap(path, fs);
+                s.Write(new UTF8Encoding(false).GetBytes(text));
+                s.Flush();
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, path, overwrite: true);
         }
-        File.Move(tmp, path, overwrite: true);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(tmp); }
+            catch (Exception d) when (d is IOException or UnauthorizedAccessException) { }
+            throw new IOException($"cannot write {path} ({e.Message}); the file is unchanged", e);
+        }
+    }
+
+    /// <summary>
+    /// Appends one line (and a newline) to <paramref name="path"/> in a single unbuffered write. A failure (disk
+    /// full, read-only) cuts the file back to its old length, so a log such as metrics.jsonl never keeps a torn
+    /// line, and throws one IOException naming the file.
+    /// </summary>
+    public static void AppendLine(string path, string line)
+    {
+        byte[] bytes = new UTF8Encoding(false).GetBytes(line + "\n");
+        FileStream fs;
+        try
+        {
+            fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"cannot append to {path} ({e.Message})", e);
+        }
+        using (fs)
+        {
+            long before = fs.Length;
+            try
+            {
+                var s = WriteFaults.Wrap(path, fs);
+                s.Write(bytes);
+                s.Flush();
+            }
+            catch (IOException e)
+            {
+                string state = "the file is unchanged";
+                try { fs.SetLength(before); }
+                catch (IOException) { state = "the last line may be cut short (resume drops it)"; }
+                throw new IOException($"cannot append to {path} ({e.Message}); {state}", e);
+            }
+        }
     }
 
     private static IEnumerable<string> CpuFeatures()

@@ -28,7 +28,9 @@ public class BuildPropertyTests
         return output;
     }
 
+    /// <summary>Runs msbuild twice (several seconds each on a busy machine): Slow.</summary>
     [Fact]
+    [Trait("Category", "Slow")]
     public void CudaBackendPropertySwapsTheLibTorchPackageAtEvaluation()
     {
         string cpu = PackageReferences("");

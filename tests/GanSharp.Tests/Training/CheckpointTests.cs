@@ -32,8 +32,16 @@ public class CheckpointTests
         string path = run.Directory.SaveCheckpoint(run.Trainer, 3);
         var after = Continue(run, 3);
 
-        // A second, independent model restored from the file.
-        using var run2 = TrainingRun.Resume(Path.Combine(tmp.Path, "a"), data);
+        // A second, independent model restored from the file: from a copy of the run, since run "a" is still
+        // open for writing (one writer per run).
+        string copy = Path.Combine(tmp.Path, "a-copy");
+        foreach (var f in Directory.GetFiles(Path.Combine(tmp.Path, "a"), "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(copy, Path.GetRelativePath(Path.Combine(tmp.Path, "a"), f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
+        using var run2 = TrainingRun.Resume(copy, data);
         Assert.Equal(3, run2.Trainer.Step);
         var (_, saved) = CheckpointFile.Load(path);
         foreach (var (k, v) in run2.System.G.state_dict())

@@ -74,17 +74,9 @@ public static class FontDigits
     /// <summary>DejaVu Sans and DejaVu Sans Bold embedded in the library (a digit subset), for machines without fonts and for tests.</summary>
     public static IReadOnlyList<DigitFont> EmbeddedFonts() =>
     [
-        new("DejaVuSans (embedded)", Gunzip(EmbeddedFontData.SansRegularGzipBase64)),
-        new("DejaVuSans-Bold (embedded)", Gunzip(EmbeddedFontData.SansBoldGzipBase64)),
+        new("DejaVuSans (embedded)", GanSharp.Imaging.EmbeddedFonts.RegularTtf()),
+        new("DejaVuSans-Bold (embedded)", GanSharp.Imaging.EmbeddedFonts.BoldTtf()),
     ];
-
-    private static byte[] Gunzip(string base64)
-    {
-        using var gz = new GZipStream(new MemoryStream(Convert.FromBase64String(base64)), CompressionMode.Decompress);
-        using var ms = new MemoryStream();
-        gz.CopyTo(ms);
-        return ms.ToArray();
-    }
 
     private static bool HasDigits(byte[] data)
     {
