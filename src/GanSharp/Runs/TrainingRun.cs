@@ -55,10 +55,18 @@ public sealed class TrainingRun : IDisposable
         var family = GanFamilies.Get(options.Model);
         GanFamilies.CheckFields(family, data);             // fail before creating anything
         family.ResolveArch(options, data.ExampleShape);
-        var run = RunDirectory.Create(dir, name);
-        var tr = new TrainingRun(run, options, data, log, heldOut);
-        run.WriteOptions(options, tr.Threads);
-        return tr;
+        var run = RunDirectory.Create(dir, name, lockForWriting: true);   // one writer per run
+        try
+        {
+            var tr = new TrainingRun(run, options, data, log, heldOut);
+            run.WriteOptions(options, tr.Threads);
+            return tr;
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -76,7 +84,17 @@ public sealed class TrainingRun : IDisposable
             options.Steps = s;
         }
         GanFamilies.CheckFields(GanFamilies.Get(options.Model), data);
-        var tr = new TrainingRun(run, options, data, log, heldOut);
+        run.LockForWriting();                                            // refused here leaves the run untouched
+        TrainingRun tr;
+        try
+        {
+            tr = new TrainingRun(run, options, data, log, heldOut);
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
         string? latest = run.LatestCheckpoint();
         if (latest is not null)
         {
@@ -139,5 +157,6 @@ public sealed class TrainingRun : IDisposable
         Eval?.Dispose();
         Trainer.Dispose();
         System.Dispose();
+        Directory.Dispose();
     }
 }

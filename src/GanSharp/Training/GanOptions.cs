@@ -332,7 +332,7 @@ public sealed class GanOptions
         if (Threads < 0) throw new ArgumentException($"--threads must not be negative (got {Threads})");
         if (LrG <= 0 || LrD <= 0) throw new ArgumentException("learning rates must be positive");
         foreach (var b in new[] { BetasG, BetasD })
-            if (b.Length != 2 || b.Any(x => x < 0 || x >= 1))
+            if (b is null || b.Length != 2 || b.Any(x => x < 0 || x >= 1))
                 throw new ArgumentException("betas must be two numbers in [0, 1)");
         Positive(Labels, "labels");
         if (!catalog.Families.Any(f => f.Name == Model))

@@ -15,7 +15,7 @@ public sealed class MetricsLog(string path) : ITrainingObserver
         var line = new JsonObject { ["step"] = s.Step };
         foreach (var (key, value) in s.Values) line[key] = double.IsFinite(value) ? value : null;
         line["seconds"] = Math.Round(s.Seconds, 3);
-        File.AppendAllText(path, line.ToJsonString() + "\n");
+        RunDirectory.AppendLine(path, line.ToJsonString()); // one write; a failed one leaves no torn line
     }
 
     /// <summary>Reads metrics.jsonl back as columns (for plots).</summary>

@@ -49,6 +49,9 @@ public sealed class OptionAttribute(string help) : Attribute
 /// </summary>
 public sealed record OptionSpec
 {
+    /// <summary>A user's value quoted in a one-line message: control characters (newlines) shown as '?'.</summary>
+    private static string OneLine(string value) => new(value.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+
     /// <summary>Kebab-case name: the options.json and config key, and the flag unless <see cref="Flag"/> differs.</summary>
     public required string Key { get; init; }
 
@@ -141,7 +144,7 @@ public sealed record OptionSpec
             && Enum.GetNames(t).FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) is { } member)
             value = JsonValue.Create(JsonNamingPolicy.KebabCaseLower.ConvertName(member));
         if (Choices is { } choices && value is JsonValue v && v.TryGetValue<string>(out var s) && !(s == "" && Default?.ToString() == "") && !choices.Contains(s))
-            throw new ArgumentException($"unknown value '{s}' for option '{Key}' in {source}: use {string.Join(", ", DisplayChoices!)}");
+            throw new ArgumentException($"unknown value '{OneLine(s)}' for option '{Key}' in {source}: use {string.Join(", ", DisplayChoices!)}");
         try
         {
             JsonSerializer.Deserialize(value, Type, GanOptions.Json);
