@@ -192,6 +192,9 @@ public sealed class TrainCommand
                 }
             }
             Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s); speed knobs: {run.Trainer.Knobs.Describe()}");
+            if (options.Augment == "none" && data.IsImage && data.ExampleShape.Length == 3
+                && GanSharp.Augment.SmallDataWarning.Check(data.Count, (int)data.ExampleShape[^1], options.Steps, options.Batch) is { } small)
+                Console.Error.WriteLine("warning: " + small);
         }
 
         using (data)
