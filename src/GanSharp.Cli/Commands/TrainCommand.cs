@@ -169,6 +169,7 @@ public sealed class TrainCommand
         else
         {
             var options = ResolveNew(p, model, flags);
+            int plannedSteps = options.Steps;               // the small-data warning judges the real budget, also on --dry-run
             if (p.GetValue(DryRun)) { options.Steps = 1; options.SampleEvery = 1; options.CheckpointEvery = 1; options.LogEvery = 1; }
             string name = p.GetValue(Name) ?? $"{model}-{SafeName(options.Data)}-{DateTime.Now:yyyyMMdd-HHmmss}";
             string outDir = p.GetValue(Out)!;
@@ -192,6 +193,9 @@ public sealed class TrainCommand
                 }
             }
             Console.WriteLine($"run {run.Directory.Root}: {options.Model} ({GanModels.ResolveArch(options, data.ExampleShape)}) on {options.Data} ({data.Count} examples), {options.Steps} steps of batch {options.Batch}, {run.Threads} thread(s); speed knobs: {run.Trainer.Knobs.Describe()}");
+            if (options.Augment == "none" && data.IsImage && data.ExampleShape.Length == 3
+                && GanSharp.Augment.SmallDataWarning.Check(data.Count, (int)data.ExampleShape[^1], plannedSteps, options.Batch) is { } small)
+                Console.Error.WriteLine("warning: " + small);
         }
 
         using (data)

@@ -17,7 +17,7 @@ public sealed class DatasetOpenOptions
     /// <summary>Image side for a folder of images.</summary>
     public int Size { get; init; } = 64;
 
-    /// <summary>Channels for a folder of images: 1, 3 or 4.</summary>
+    /// <summary>Channels for a folder of images: 1, 3 or 4 (RGBA, loaded with premultiplied alpha).</summary>
     public int Channels { get; init; } = 3;
 
     /// <summary>Number of samples drawn for ring and grid.</summary>
@@ -84,7 +84,8 @@ public static class Datasets
         "ring" => GaussianMixture2D.Ring(o.Count, o.Seed),
         "grid" => GaussianMixture2D.Grid(o.Count, o.Seed),
         _ when Providers.TryGetValue(spec, out var provider) => provider.Open(o, log),
-        _ when Directory.Exists(spec) => ImageFolder.Load(spec, o.Size, o.Channels, log),
+        // RGBA folders are premultiplied (GanSharp.Augment.Alpha): G never has to learn colours under alpha 0.
+        _ when Directory.Exists(spec) => ImageFolder.Load(spec, o.Size, o.Channels, log, premultiplyAlpha: o.Channels == 4),
         _ => throw new DataException($"unknown dataset '{spec}': use one of {string.Join(", ", Known.Select(k => k.Name).Where(n => !n.StartsWith('<')).Concat(Providers.Keys))} or a folder of images"),
     };
 

@@ -75,7 +75,7 @@ public sealed class ConditionalGanSystem : GanSystem, IClassConditional
             fakeLogits = logits.narrow(0, n, n);
         }
         // The penalties see D at the same labels (R1 on real pairs, GP on interpolates between pairs of one label).
-        return Loss.Discriminator(x => DiscriminatorLogits(x, y), realIn, fakeIn, realLogits, fakeLogits, generator, step);
+        return WithAugmentStats(Loss.Discriminator(x => DiscriminatorLogits(x, y), realIn, fakeIn, realLogits, fakeLogits, generator, step), realLogits);
     }
 
     public override LossResult GeneratorLoss(Batch batch, Generator generator)

@@ -124,7 +124,8 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// The training data and, for families that take grid inputs from held-out data, the held-out examples: the
     /// dataset the options name (MNIST-style, 2-D mixture, a provider, or an image folder), passed through the
-    /// family's data adapter (e.g. paired tasks made from a folder of photos, split by image).
+    /// family's data adapter (e.g. paired tasks made from a folder of photos, split by image), then doubled with
+    /// x-flips when --mirror is on.
     /// </summary>
     public static (TensorDataset Train, TensorDataset? HeldOut) OpenDataWithHeldOut(GanOptions o, Action<string>? log = null)
     {
@@ -137,6 +138,18 @@ public sealed class TrainingRun : IDisposable
         }, log);
         var (train, heldOut) = GanFamilies.Get(o.Model).AdaptData(raw, o, log);
         if (!ReferenceEquals(train, raw) && !ReferenceEquals(heldOut, raw)) raw.Dispose();
+        if (o.Mirror)
+        {
+            var mirrored = GanSharp.Augment.Mirror.Apply(train);
+            if (!ReferenceEquals(train, heldOut))
+            {
+                // The mirrored set has its own tensors but shares the attachments: free only the tensors.
+                train.Data.Dispose();
+                train.Labels?.Dispose();
+                foreach (var t in train.ExtraFields.Values) t.Dispose();
+            }
+            train = mirrored;
+        }
         return (train, heldOut);
     }
 

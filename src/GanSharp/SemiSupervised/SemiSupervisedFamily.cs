@@ -47,7 +47,7 @@ public sealed class SemiSupervisedFamily : IGanFamily
             (o.InstanceNoise > 0, "--instance-noise"), (o.FeatureMatching, "--feature-matching (kplus1 always matches features)"),
             (o.SpectralNorm, "--spectral-norm"), (o.Pack > 1, "--pack"), (o.MinibatchStd, "--minibatch-std"),
             (o.MinibatchDisc > 0, "--minibatch-disc"), (o.Unrolled > 0, "--unrolled"), (o.Clip > 0, "--clip"),
-            (o.VirtualBatchNorm, "--virtual-batch-norm"), (!o.SeparateBatches, "--batches joint"),
+            (o.VirtualBatchNorm, "--virtual-batch-norm"), (!o.SeparateBatches, "--batches joint"), (o.Augment != "none", "--augment"),
         };
         foreach (var (on, flag) in set)
             if (on) throw new ArgumentException($"{flag.Split(' ')[0]} is not available for the semisup model{(flag.Contains(' ') ? " " + flag[(flag.IndexOf(' ') + 1)..] : "")}: its D is a K+1-class classifier with its own loss");

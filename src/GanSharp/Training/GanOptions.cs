@@ -33,8 +33,12 @@ public sealed class GanOptions
     public int Size { get; set; } = 64;
 
     /// <summary>Channels for image folders (1, 3 or 4).</summary>
-    [Option("Channels for image folders: 1, 3 or 4")]
+    [Option("Channels for image folders: 1, 3 or 4 (4: RGBA, loaded with premultiplied alpha)")]
     public int Channels { get; set; } = 3;
+
+    /// <summary>The training set doubled with x-flips (stylegan2-ada's --mirror; <see cref="GanSharp.Augment.Mirror"/>).</summary>
+    [Option("Double the training images with left-right mirrored copies (stylegan2-ada's --mirror)")]
+    public bool Mirror { get; set; }
 
     /// <summary>Generator updates in the whole run.</summary>
     [Option("Generator updates in the whole run (default 2000)")]
@@ -93,6 +97,22 @@ public sealed class GanOptions
     /// <summary>Instance noise: std of gaussian noise added to D's inputs, annealed linearly to 0 over the run; 0: off.</summary>
     [Option("Std of gaussian noise on D's inputs, annealed to 0 over the run (default off)")]
     public double InstanceNoise { get; set; }
+
+    /// <summary>Augmentation of every image D sees, real and fake, in the D and the G step (issue 22): none, diffaugment or ada.</summary>
+    [Option("Augment D's real and fake inputs: none (default), diffaugment (Zhao et al. 2020) or ada (Karras et al. 2020)", Families = new[] { "dcgan", "mlp", "cgan" }, Choices = new[] { "none", "diffaugment", "ada" })]
+    public string Augment { get; set; } = "none";
+
+    /// <summary>DiffAugment's policies, comma-separated, applied in order.</summary>
+    [Option("DiffAugment policies, comma-separated: color, translation, cutout (default all three; with --augment diffaugment)", Families = new[] { "dcgan", "mlp", "cgan" })]
+    public string AugmentPolicy { get; set; } = "color,translation,cutout";
+
+    /// <summary>ADA's target for r_t = E[sign(D(real))]: p rises while r_t is above it.</summary>
+    [Option("ADA target for E[sign(D(real))]: p rises above it, falls below (default 0.6; with --augment ada)", Families = new[] { "dcgan", "mlp", "cgan" })]
+    public double AdaTarget { get; set; } = 0.6;
+
+    /// <summary>ADA speed: thousands of images for p to go from 0 to 1 (stylegan2-ada: 500 for runs of millions of images).</summary>
+    [Option("ADA speed: thousand images for p to go 0 → 1 (default 50, for runs of ~100k images; with --augment ada)", Families = new[] { "dcgan", "mlp", "cgan" })]
+    public double AdaKimg { get; set; } = 50;
 
     /// <summary>Generator loss = feature matching on D's last hidden features (Salimans et al. 2016).</summary>
     [Option("Generator loss = feature matching on D's hidden features (Salimans et al. 2016)")]
@@ -325,6 +345,12 @@ public sealed class GanOptions
         if (RealLabel <= 0 || RealLabel > 1) throw new ArgumentException($"--real-label must be in (0, 1] (got {RealLabel})");
         if (Ema < 0 || Ema >= 1) throw new ArgumentException($"--ema must be in [0, 1) (got {Ema})");
         if (InstanceNoise < 0 || Clip < 0 || R1 < 0 || GpWeight < 0) throw new ArgumentException("--instance-noise, --clip, --r1 and --gp-weight must not be negative");
+        if (AdaTarget is < 0 or >= 1 || double.IsNaN(AdaTarget)) throw new ArgumentException($"--ada-target must be in [0, 1) (got {AdaTarget})");
+        if (!(AdaKimg > 0) || double.IsInfinity(AdaKimg)) throw new ArgumentException($"--ada-kimg must be positive (got {AdaKimg})");
+        if (Augment == "diffaugment" && AugmentPolicy.Split(',', StringSplitOptions.TrimEntries) is var policies
+            && (policies.Any(p => !GanSharp.Augment.DiffAugment.KnownPolicies.Contains(p)) || policies.Distinct().Count() != policies.Length))
+            throw new ArgumentException($"--augment-policy '{AugmentPolicy}' is not a list of distinct policies from {string.Join(",", GanSharp.Augment.DiffAugment.KnownPolicies)}");
+        if (Augment != "none" && Unrolled > 0 && !UnrolledFirstOrder) throw new ArgumentException("--augment is not available with second-order --unrolled (its G loss calls D functionally); add --unrolled-first-order");
         if (FeatureMatching && Loss != LossKind.Gan) throw new ArgumentException("--feature-matching replaces the generator loss; use it with --loss gan");
         if (EvalEvery < 0) throw new ArgumentException($"--eval-every must not be negative (got {EvalEvery})");
         Positive(EvalSamples, "eval-samples");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using GanSharp.Augment;
 using GanSharp.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,6 +31,18 @@ public class GanSystem : IDisposable
         Options = options;
         ExampleShape = exampleShape;
         Loss = new GanLoss(options.Loss, options.GLoss, options.RealLabel, options.GpWeight, options.R1, options.R1Every);
+        if (options.Augment != "none")
+        {
+            if (exampleShape.Length != 3)
+                throw new ArgumentException($"--augment augments images, but '{options.Data}' holds {string.Join("x", exampleShape)} points: drop --augment");
+            _augmentRng = new Generator((ulong)ShuffledBatches.MixSeed(options.Seed, -22));
+            if (options.Augment == "ada")
+            {
+                _ada = new AdaAugment();
+                Ada = new AdaController(options.Batch, options.AdaTarget, interval: 4, adaKimg: options.AdaKimg);
+            }
+            else _diffAugment = new DiffAugment(options.AugmentPolicy);
+        }
     }
 
     public GanOptions Options { get; }
@@ -147,23 +160,28 @@ public class GanSystem : IDisposable
 
     // ---- family state beyond the networks (growth stage, buffers) --------------------------------------------
 
+    // Overrides of FamilyTensors, RestoreFamilyState and BeforeStep call the base: it keeps the augmentation's state.
+
     /// <summary>Family state for the checkpoint header (e.g. the current resolution); null when none.</summary>
     public virtual JsonObject? CaptureFamilyState() => null;
 
     /// <summary>Tensors of family state (saved as "state." + name), e.g. a history buffer.</summary>
-    public virtual IEnumerable<(string Name, Tensor Value)> FamilyTensors() => Array.Empty<(string, Tensor)>();
+    public virtual IEnumerable<(string Name, Tensor Value)> FamilyTensors() => AugmentTensors();
 
     /// <summary>
     /// Restores family state before the networks are loaded: a growing family rebuilds its networks to the saved
     /// shape here (through <see cref="ReplaceNetworks"/>). <paramref name="tensors"/> holds the whole checkpoint.
     /// </summary>
-    public virtual void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors) { }
+    public virtual void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors) => RestoreAugment(tensors);
 
     /// <summary>Examples per batch in the given step (default --batch; a growing family may use one per resolution).</summary>
     public virtual int BatchSize(int step) => Options.Batch;
 
     /// <summary>Called before each step with the step about to run (e.g. to grow networks on schedule).</summary>
-    public virtual void BeforeStep(int step) { }
+    public virtual void BeforeStep(int step)
+    {
+        if (step > 1) Ada?.EndStep();                 // the previous step's end: every 4th adjusts p
+    }
 
     /// <summary>The moving average of G's weights, when --ema is on (sampling and evaluation use it).</summary>
     public GeneratorEma? Ema { get; set; }
@@ -268,13 +286,65 @@ public class GanSystem : IDisposable
     public double Progress { get; set; }
 
     /// <summary>
-    /// D's input: with instance noise (Sønderby et al. 2017; Arjovsky &amp; Bottou 2017), gaussian noise whose std
-    /// anneals linearly from --instance-noise to 0 over the run, drawn from the training generator.
+    /// D's input: augmented (--augment: DiffAugment or ADA, from the augmentation's own generator), then with
+    /// instance noise (Sønderby et al. 2017; Arjovsky &amp; Bottou 2017), gaussian noise whose std anneals linearly
+    /// from --instance-noise to 0 over the run, drawn from the training generator. Every image D sees, real or
+    /// fake, in the D and the G step, comes through here.
     /// </summary>
     protected Tensor DInput(Tensor x, Generator generator)
     {
+        if (_augmentRng is not null)
+        {
+            x = _ada is not null ? _ada.Apply(x, Ada!.P, _augmentRng) : _diffAugment!.Apply(x, _augmentRng);
+            if (Knobs.ChannelsLast) x = Performance.ChannelsLast.Of(x);
+        }
         double sigma = Options.InstanceNoise * (1 - Progress);
         return sigma > 0 ? x + sigma * randn(x.shape, generator: generator) : x;
+    }
+
+    // ---- augmentation state (--augment) ------------------------------------------------------------------------
+
+    private readonly Generator? _augmentRng;
+    private readonly DiffAugment? _diffAugment;
+    private readonly AdaAugment? _ada;
+
+    /// <summary>ADA's controller of the augmentation probability p (--augment ada), or null.</summary>
+    public AdaController? Ada { get; }
+
+    /// <summary>
+    /// Adds D's real logits of a D step to ADA's r_t and logs ada_p (the p of this step) and ada_rt (the r_t of the
+    /// last adjustment, once there is one). A family with its own D loss calls it with its real logits.
+    /// </summary>
+    protected LossResult WithAugmentStats(LossResult result, Tensor realLogits)
+    {
+        if (Ada is null) return result;
+        Ada.Accumulate(realLogits);
+        var logged = new Dictionary<string, Tensor>(result.Logged);
+        foreach (var (k, v) in AdaValues()) logged[k] = tensor((float)v);   // logged as float32, like every value
+        return result with { Logged = logged };
+    }
+
+    private IEnumerable<(string Key, double Value)> AdaValues()
+    {
+        if (Ada is null) yield break;
+        yield return ("ada_p", Ada.P);
+        if (!double.IsNaN(Ada.LastRt)) yield return ("ada_rt", Ada.LastRt);
+    }
+
+    /// <summary>The augmentation generator's state and ADA's state, as checkpoint tensors.</summary>
+    private IEnumerable<(string, Tensor)> AugmentTensors()
+    {
+        if (_augmentRng is not null) yield return ("augment.rng", _augmentRng.get_state());
+        if (Ada is not null) yield return ("augment.ada", Ada.StateTensor());
+    }
+
+    private void RestoreAugment(IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        if (_augmentRng is null) return;
+        Tensor Get(string name) => tensors.TryGetValue("state." + name, out var t) ? t
+            : throw new CheckpointException($"checkpoint lacks 'state.{name}': it was written without --augment {Options.Augment}");
+        _augmentRng.set_state(Get("augment.rng"));
+        Ada?.LoadStateTensor(Get("augment.ada"));
     }
 
     /// <summary>D's hidden features (for feature matching); D must be a <see cref="Models.Discriminator"/>.</summary>
@@ -308,7 +378,7 @@ public class GanSystem : IDisposable
             realOut = outputs.narrow(0, 0, m);
             fakeOut = outputs.narrow(0, m, m);
         }
-        return Loss.Discriminator(x => D.call(x), realIn, fakeIn, realOut, fakeOut, generator, step);
+        return WithAugmentStats(Loss.Discriminator(x => D.call(x), realIn, fakeIn, realOut, fakeOut, generator, step), realOut);
     }
 
     /// <summary>The generator's loss on a fresh batch of latents: the configured loss, or feature matching.</summary>
@@ -339,7 +409,7 @@ public class GanSystem : IDisposable
         var fakeIn = DInput(fake, generator);
         var realOut = D.call(realIn);
         var fakeOut = D.call(fakeIn);
-        var d = Loss.Discriminator(x => D.call(x), realIn, fakeIn.detach(), realOut, fakeOut, generator, step);
+        var d = WithAugmentStats(Loss.Discriminator(x => D.call(x), realIn, fakeIn.detach(), realOut, fakeOut, generator, step), realOut);
         var lossG = Loss.Generator(fakeOut);
         return (d, new LossResult(lossG, DFake: Loss.MeanOutput(fakeOut)));
     }
@@ -380,6 +450,7 @@ public class GanSystem : IDisposable
             optG.Step();
             values["d_real"] = d.DReal?.item<float>() ?? double.NaN;
             values["d_fake"] = d.DFake?.item<float>() ?? double.NaN;
+            foreach (var (k, v) in AdaValues()) values[k] = (float)v;
             return values;
         },
     };
@@ -441,6 +512,7 @@ public class GanSystem : IDisposable
         _foldCache?.Folded?.Dispose();
         Ema?.Dispose();
         _vbnReference?.Dispose();
+        _augmentRng?.Dispose();
         foreach (var n in _networks) n.Module.Dispose();
         GC.SuppressFinalize(this);
     }

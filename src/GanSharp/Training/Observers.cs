@@ -107,12 +107,16 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         }
     }
 
-    /// <summary>Images become a grid PNG; 2-D points a scatter plot over the true means when known.</summary>
+    /// <summary>
+    /// Images become a grid PNG (RGBA samples, premultiplied, drawn over a checkerboard so that transparency shows);
+    /// 2-D points a scatter plot over the true means when known.
+    /// </summary>
     public static void SaveSamples(Tensor samples, string path, string title, (float[] X, float[] Y)? means = null, int? columns = null)
     {
         if (samples.dim() == 4)
         {
-            ImageGrid.Save(samples, path, columns, scale: samples.shape[2] <= 28 ? 2 : 1); // 28×28 digits shown at 2×
+            using var rgb = samples.shape[1] == 4 ? GanSharp.Augment.Alpha.OverCheckerboard(samples) : null;
+            ImageGrid.Save(rgb ?? samples, path, columns, scale: samples.shape[2] <= 28 ? 2 : 1); // 28×28 digits shown at 2×
         }
         else if (samples.dim() == 2 && samples.shape[1] == 2)
         {
