@@ -160,27 +160,41 @@ public class GanSystem : IDisposable
 
     // ---- family state beyond the networks (growth stage, buffers) --------------------------------------------
 
-    // Overrides of FamilyTensors, RestoreFamilyState and BeforeStep call the base: it keeps the augmentation's state.
+    // The engine keeps its own state (augmentation) beside the family's: StateTensors, RestoreState, StartStep.
 
     /// <summary>Family state for the checkpoint header (e.g. the current resolution); null when none.</summary>
     public virtual JsonObject? CaptureFamilyState() => null;
 
     /// <summary>Tensors of family state (saved as "state." + name), e.g. a history buffer.</summary>
-    public virtual IEnumerable<(string Name, Tensor Value)> FamilyTensors() => AugmentTensors();
+    public virtual IEnumerable<(string Name, Tensor Value)> FamilyTensors() => Array.Empty<(string, Tensor)>();
+
+    /// <summary>The engine's own state tensors (augmentation) and the family's, as checkpoints hold them.</summary>
+    internal IEnumerable<(string Name, Tensor Value)> StateTensors() => AugmentTensors().Concat(FamilyTensors());
 
     /// <summary>
     /// Restores family state before the networks are loaded: a growing family rebuilds its networks to the saved
     /// shape here (through <see cref="ReplaceNetworks"/>). <paramref name="tensors"/> holds the whole checkpoint.
     /// </summary>
-    public virtual void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors) => RestoreAugment(tensors);
+    public virtual void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors) { }
+
+    /// <summary>Restores the engine's state (augmentation), then the family's: a family's override cannot lose the former.</summary>
+    internal void RestoreState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        RestoreAugment(tensors);
+        RestoreFamilyState(state, tensors);
+    }
 
     /// <summary>Examples per batch in the given step (default --batch; a growing family may use one per resolution).</summary>
     public virtual int BatchSize(int step) => Options.Batch;
 
     /// <summary>Called before each step with the step about to run (e.g. to grow networks on schedule).</summary>
-    public virtual void BeforeStep(int step)
+    public virtual void BeforeStep(int step) { }
+
+    /// <summary>The engine's start of a step (ADA's p adjusted at the previous step's end), then the family's.</summary>
+    internal void StartStep(int step)
     {
         if (step > 1) Ada?.EndStep();                 // the previous step's end: every 4th adjusts p
+        BeforeStep(step);
     }
 
     /// <summary>The moving average of G's weights, when --ema is on (sampling and evaluation use it).</summary>

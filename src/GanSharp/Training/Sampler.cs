@@ -28,7 +28,7 @@ public sealed class Sampler : IDisposable
             var typed = CheckpointHeader.Parse(header, path);
             var options = GanOptions.FromJson(typed.Options.ToJsonString());
             var system = GanFamilies.Create(options, typed.ExampleShape, typed.NumClasses);
-            system.RestoreFamilyState(typed.FamilyState, tensors);
+            system.RestoreState(typed.FamilyState, tensors);
             foreach (var n in system.Networks)
             {
                 // With --ema the average of G's weights is what the run samples with.

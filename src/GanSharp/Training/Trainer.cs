@@ -201,7 +201,7 @@ public sealed class Trainer : IDisposable
         _clock.Start();
         int step = Step + 1;
         bool measure = step % Options.LogEvery == 0 || step == Options.Steps || step == 1;
-        System.BeforeStep(step);
+        System.StartStep(step);
         int stepBatch = System.BatchSize(step);
         System.TrainMode();
         System.Progress = (double)(step - 1) / Options.Steps;
@@ -375,7 +375,7 @@ public sealed class Trainer : IDisposable
         foreach (var (g, opt) in _optimizers)
             foreach (var (k, v) in opt.State()) tensors.Add(($"opt{g}.{k}", v));
         if (System.Ema is { } ema) foreach (var (k, v) in ema.State()) tensors.Add((System.EmaNetwork + "ema." + k, v));
-        foreach (var (k, v) in System.FamilyTensors()) tensors.Add(("state." + k, v));
+        foreach (var (k, v) in System.StateTensors()) tensors.Add(("state." + k, v));
         tensors.Add(("rng", Rng.get_state()));
         return (header.ToJson(), tensors);
     }
@@ -388,7 +388,7 @@ public sealed class Trainer : IDisposable
     public void RestoreState(JsonObject json, IReadOnlyDictionary<string, Tensor> tensors)
     {
         var header = CheckpointHeader.Parse(json, "checkpoint");
-        System.RestoreFamilyState(header.FamilyState, tensors);
+        System.RestoreState(header.FamilyState, tensors);
         foreach (var n in System.Networks) LoadModule(n.Module, n.Name + ".", tensors);
         System.WeightsChanged();
         foreach (var (g, opt) in _optimizers)
