@@ -33,11 +33,13 @@ public static class Program
     Examples:
       gansharp train dcgan --data mnist --out runs --name mnist-dcgan
       gansharp sample --checkpoint runs/mnist-dcgan --count 64 --out grid.png
+      gansharp translate --checkpoint runs/edges in.png --out out.png
       gansharp train dcgan --resume runs/mnist-dcgan --steps 4000
       gansharp list
     """);
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
+        root.Subcommands.Add(TranslateCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
         root.Subcommands.Add(ListCommand.Create());

@@ -265,37 +265,50 @@ public sealed class Pix2PixSystem : GanSystem
             Tensor fake;
             if (ctx.Repeat == Options.DSteps - 1) fake = _fake = G.call(source);   // kept (with its graph) for the G phase
             else using (no_grad()) fake = G.call(source);
-            var real = ctx.Batch.Real;
-            var fakeIn = fake.detach();
-            Tensor realOut, fakeOut;
-            if (Options.SeparateBatches)
-            {
-                realOut = DOf(source, real);
-                fakeOut = DOf(source, fakeIn);
-            }
-            else
-            {
-                var outputs = DOf(cat(new[] { source, source }, 0), cat(new[] { real, fakeIn }, 0));
-                long m = outputs.shape[0] / 2;
-                realOut = outputs.narrow(0, 0, m);
-                fakeOut = outputs.narrow(0, m, m);
-            }
-            var r = Loss.Discriminator(x => DOf(source, x), real, fakeIn, realOut, fakeOut, ctx.Rng, ctx.Step);
-            // "we divide the objective by 2 while optimizing D, which slows down the rate at which D learns relative to G"
-            return r with { Loss = r.Loss * 0.5 };
+            return PairDiscriminatorLoss(source, ctx.Batch.Real, fake, ctx.Rng, ctx.Step);
         }) { Repeat = Options.DSteps },
         new Phase("G", "G", ctx =>
         {
             var source = ctx.Batch[BatchFields.Source];
             var fake = _fake ?? G.call(source);
             _fake = null;
-            var fakeOut = DOf(source, fake);
-            return new LossTerms()
-                .Add("adv", Loss.Generator(fakeOut))
-                .Add("l1", ImageToImageLosses.PixelL1(fake, ctx.Batch.Real), L1Weight)
-                .Result(dFake: Loss.MeanOutput(fakeOut));
+            return PairGeneratorLoss(source, ctx.Batch.Real, fake);
         }) { NewBatch = false, Freeze = new[] { "D" }, ZeroAfter = new[] { "D" } },
     };
+
+    /// <summary>
+    /// D's loss on (source, real) and (source, fake) pairs through the run's adversarial loss (penalties included),
+    /// halved: "we divide the objective by 2 while optimizing D, which slows down the rate at which D learns relative to G".
+    /// </summary>
+    public LossResult PairDiscriminatorLoss(Tensor source, Tensor real, Tensor fake, Generator? rng, int step)
+    {
+        var fakeIn = fake.detach();
+        Tensor realOut, fakeOut;
+        if (Options.SeparateBatches)
+        {
+            realOut = DOf(source, real);
+            fakeOut = DOf(source, fakeIn);
+        }
+        else
+        {
+            var outputs = DOf(cat(new[] { source, source }, 0), cat(new[] { real, fakeIn }, 0));
+            long m = outputs.shape[0] / 2;
+            realOut = outputs.narrow(0, 0, m);
+            fakeOut = outputs.narrow(0, m, m);
+        }
+        var r = Loss.Discriminator(x => DOf(source, x), real, fakeIn, realOut, fakeOut, rng, step);
+        return r with { Loss = r.Loss * 0.5 };
+    }
+
+    /// <summary>G's loss: the adversarial term on D(source, fake) (logged as loss_adv) + λ·mean |fake − real| (loss_l1).</summary>
+    public LossResult PairGeneratorLoss(Tensor source, Tensor real, Tensor fake)
+    {
+        var fakeOut = DOf(source, fake);
+        return new LossTerms()
+            .Add("adv", Loss.Generator(fakeOut))
+            .Add("l1", ImageToImageLosses.PixelL1(fake, real), L1Weight)
+            .Result(dFake: Loss.MeanOutput(fakeOut));
+    }
 
     public override string? JointLossesUnsupported() => "the pix2pix family has its own losses";
 
