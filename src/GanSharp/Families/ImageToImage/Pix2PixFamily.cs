@@ -100,7 +100,7 @@ public sealed class Pix2PixFamily : IGanFamily
     public static void RefuseUnsupported(GanOptions o)
     {
         string? why =
-            o.Loss is LossKind.Wgan or LossKind.WganGp ? $"--loss {o.Loss.ToString().ToLowerInvariant()} is not available for pix2pix (its PatchGAN has BatchNorm and no clipping): use --loss gan (the paper's), lsgan or hinge" :
+            o.Loss is LossKind.Wgan or LossKind.WganGp ? $"--loss {(o.Loss == LossKind.WganGp ? "wgan-gp" : "wgan")} is not available for pix2pix (its PatchGAN has BatchNorm and no clipping): use --loss gan (the paper's), lsgan or hinge" :
             o.Clip > 0 ? "--clip is not available for pix2pix (weight clipping is for --loss wgan)" :
             o.FeatureMatching ? "--feature-matching is not available for pix2pix (G's loss is cGAN + λ·L1)" :
             o.Unrolled > 0 ? "--unrolled is not available for pix2pix (it has its own D and G phases)" :
