@@ -131,6 +131,28 @@ public sealed class Pix2PixFamilyTests
     }
 
     [Fact]
+    public void PairedTaskReadsSideBySideFilesSourceLeft()
+    {
+        using var tmp = new TestUtil.TempDir();
+        string photos = Path.Combine(tmp.Path, "photos"), pairs = Path.Combine(tmp.Path, "pairs");
+        WritePhotos(photos, count: 16);
+        Directory.CreateDirectory(pairs);
+        foreach (var f in Directory.GetFiles(photos))
+        {
+            using var b = ImageTensor.Load(f);
+            using var a = b.flip(2);                                   // A: the photo mirrored; B: the photo
+            using var ab = cat(new[] { a, b }, 2);
+            ImageTensor.SavePng(Path.Combine(pairs, Path.GetFileName(f)), ab);
+        }
+        var (train, heldOut) = TrainingRun.OpenDataWithHeldOut(Options(pairs, task: "paired"));
+        using var _t = train;
+        using var h = heldOut!;
+        Assert.Equal((8L, 8L), (train.Count, h.Count));
+        foreach (var d in new[] { train, h })
+            Assert.True(d.ExtraFields[BatchFields.Source].equal(d.Data.flip(3)).all().item<bool>(), "the source is not the left half");
+    }
+
+    [Fact]
     public void DataWithoutWhatItNeedsIsOneClearError()
     {
         // The engine's field check, before a run directory is created.
