@@ -33,6 +33,7 @@ public static class Program
     Examples:
       gansharp train dcgan --data mnist --out runs --name mnist-dcgan
       gansharp sample --checkpoint runs/mnist-dcgan --count 64 --out grid.png
+      gansharp translate --checkpoint runs/edges in.png --out out.png
       gansharp train dcgan --resume runs/mnist-dcgan --steps 4000
       gansharp list
     """);
@@ -49,6 +50,7 @@ public static class Program
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(TranslateCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);
         return root;
