@@ -77,17 +77,32 @@ public static class TestUtil
             Xunit.Assert.Equal(stopAt, resumed.Trainer.Step);
             Xunit.Assert.True(resumed.Run(), label);
         }
-        string Metrics(string name) => string.Join("\n", File.ReadAllLines(Path.Combine(tmp.Path, name, "metrics.jsonl"))
-            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, "\"seconds\":[^,}]+", "")));
-        Xunit.Assert.Equal(Metrics("full"), Metrics("part"));
+        AssertSameRun(tmp.Path, "full", "part", label);
         var (_, a) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "full")));
-        var (_, b) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(tmp.Path, "part")));
-        Xunit.Assert.Equal(a.Keys.Order(), b.Keys.Order());
-        foreach (var k in a.Keys) Xunit.Assert.True(a[k].equal(b[k]).all().item<bool>(), $"{label}: {k} differs after resume");
         Xunit.Assert.All(a.Values.Where(t => t.is_floating_point()), t => Xunit.Assert.True(t.isfinite().all().item<bool>(), label));
         var names = a.Keys.ToList();
-        foreach (var t in a.Values.Concat(b.Values)) t.Dispose();
+        foreach (var t in a.Values) t.Dispose();
         return names;
+    }
+
+    /// <summary>Equal metrics (but for seconds) and bit-identical final checkpoints of two runs in <paramref name="root"/>.</summary>
+    public static void AssertSameRun(string root, string a, string b, string label = "")
+    {
+        string Metrics(string name) => string.Join("\n", File.ReadAllLines(Path.Combine(root, name, "metrics.jsonl"))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, "\"seconds\":[^,}]+", "")));
+        Xunit.Assert.Equal(Metrics(a), Metrics(b));
+        var (ha, ta) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(root, a)));
+        var (hb, tb) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(root, b)));
+        try
+        {
+            Xunit.Assert.Equal(ta.Keys.Order(), tb.Keys.Order());
+            foreach (var k in ta.Keys) Xunit.Assert.True(ta[k].equal(tb[k]).all().item<bool>(), $"{label}: {k} differs after resume");
+            Xunit.Assert.Equal(ha["family-state"]?.ToJsonString(), hb["family-state"]?.ToJsonString());
+        }
+        finally
+        {
+            foreach (var t in ta.Values.Concat(tb.Values)) t.Dispose();
+        }
     }
 
     /// <summary>Cancels a run's token after the given step.</summary>

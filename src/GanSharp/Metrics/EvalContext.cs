@@ -116,6 +116,15 @@ public sealed class EvalContext : IDisposable
         return f;
     }
 
+    /// <summary>Why a metric that reads the domain classifier's classes does not apply here, or null.</summary>
+    public string? ClassifierNotApplicable() =>
+        Reference is null ? "it needs image data" :
+        !HasFeatureNetwork ? "it needs a classifier (no feature network for this dataset)" : null;
+
+    /// <summary>The classifier logits of <see cref="Generated"/>(n); <paramref name="metric"/> names who needs them in the error.</summary>
+    public Tensor GeneratedLogits(int n, string metric) => GeneratedFeatures(n).Logits
+        ?? throw new ArgumentException($"feature network '{FeatureNetwork.Name}' has no classifier head: {metric} needs class probabilities");
+
     /// <summary>Features and logits of the whole reference set, from the disk cache when valid.</summary>
     public (Tensor Features, Tensor? Logits) RealFeatures()
     {

@@ -518,9 +518,6 @@ public class GanSystem : IDisposable
         foreach (var p in module.parameters()) p.clamp_(-c, c);
     }
 
-    /// <summary>Mean D(x) as a probability for the gan loss, the mean raw output (critic value) otherwise.</summary>
-    protected Tensor MeanOutput(Tensor output) => Loss.MeanOutput(output);
-
     public virtual void Dispose()
     {
         _foldCache?.Folded?.Dispose();

@@ -32,9 +32,6 @@ public sealed record Phase(string Name, string Group, Func<PhaseContext, LossRes
     public int Repeat { get; init; } = 1;
     public bool NewBatch { get; init; } = true;
 
-    /// <summary>Examples per batch in this phase (null: the system's <see cref="GanSystem.BatchSize"/> for the step).</summary>
-    public int? BatchSize { get; init; }
-
     /// <summary>The metrics.jsonl key of the loss (default "loss_" + lower-case name).</summary>
     public string LossName { get; init; } = "loss_" + Name.ToLowerInvariant();
 
@@ -49,9 +46,6 @@ public sealed record Phase(string Name, string Group, Func<PhaseContext, LossRes
 
     /// <summary>Runs after each optimizer update (e.g. WGAN weight clipping).</summary>
     public Action<PhaseContext>? AfterUpdate { get; init; }
-
-    /// <summary>Runs every <see cref="Every"/> steps only (lazy regularization); 1: every step.</summary>
-    public int Every { get; init; } = 1;
 
     /// <summary>
     /// Replaces the standard zero-grad / loss / backward / update sequence (a phase that updates several groups

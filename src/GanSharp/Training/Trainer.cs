@@ -215,7 +215,6 @@ public sealed class Trainer : IDisposable
         Batch? batch = null;
         foreach (var phase in System.Phases)
         {
-            if (phase.Every > 1 && step % phase.Every != 0) continue;
             if (phase.Custom is { } custom)
             {
                 foreach (var kv in custom(ctx)) Put(kv.Key.StartsWith("loss_") ? losses : kv.Key.StartsWith("grad_norm_") ? norms : stats, kv.Key, kv.Value);
@@ -228,7 +227,7 @@ public sealed class Trainer : IDisposable
             {
                 if (phase.NewBatch || batch is null)
                 {
-                    EnsureBatchSize(phase.BatchSize ?? stepBatch);
+                    EnsureBatchSize(stepBatch);
                     batch = Batches.Next();
                 }
                 ctx.Batch = batch;

@@ -166,7 +166,7 @@ public sealed class ToyGrowingFamilyTests
             Assert.Equal(stopAt > ToyGrowingFamily.GrowAt, ((ToyGrowingSystem)resumed.System).Grown);
             Assert.True(resumed.Run());
         }
-        ToyPairedFamilyTests.AssertSameRun(tmp.Path, "full", "part");
+        TestUtil.AssertSameRun(tmp.Path, "full", "part");
     }
 
     private static List<(double, double)> Losses(GanOptions o, Action<Trainer>? check = null)

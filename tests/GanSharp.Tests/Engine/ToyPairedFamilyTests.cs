@@ -182,7 +182,7 @@ public sealed class ToyPairedFamilyTests
             Assert.Equal(3, resumed.Trainer.Step);
             Assert.True(resumed.Run());
         }
-        AssertSameRun(tmp.Path, "full", "part");
+        TestUtil.AssertSameRun(tmp.Path, "full", "part");
     }
 
     [Fact]
@@ -220,26 +220,6 @@ public sealed class ToyPairedFamilyTests
         finally
         {
             foreach (var t in tensors.Values) t.Dispose();
-        }
-    }
-
-    /// <summary>Equal metrics (but for seconds) and bit-identical final checkpoints of two runs in <paramref name="root"/>.</summary>
-    internal static void AssertSameRun(string root, string a, string b)
-    {
-        string Metrics(string name) => string.Join("\n", File.ReadAllLines(Path.Combine(root, name, "metrics.jsonl"))
-            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, "\"seconds\":[^,}]+", "")));
-        Assert.Equal(Metrics(a), Metrics(b));
-        var (ha, ta) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(root, a)));
-        var (hb, tb) = CheckpointFile.Load(RunDirectory.ResolveCheckpoint(Path.Combine(root, b)));
-        try
-        {
-            Assert.Equal(ta.Keys.Order(), tb.Keys.Order());
-            foreach (var k in ta.Keys) Assert.True(ta[k].equal(tb[k]).all().item<bool>(), $"{k} differs after resume");
-            Assert.Equal(ha["family-state"]?.ToJsonString(), hb["family-state"]?.ToJsonString());
-        }
-        finally
-        {
-            foreach (var t in ta.Values.Concat(tb.Values)) t.Dispose();
         }
     }
 }

@@ -315,38 +315,3 @@ internal sealed class FromRgb : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => functional.leaky_relu(conv.forward(x), ProgressiveOps.Slope);
 }
-
-/// <summary>Carries optimizer state across growth.</summary>
-public static class GrowthOptimizerState
-{
-    /// <summary>The per-parameter slots of <see cref="Training.Adam.State"/>: "exp_avg.{name}", "exp_avg_sq.{name}".</summary>
-    public static readonly IReadOnlyList<string> AdamSlots = ["exp_avg.", "exp_avg_sq."];
-
-    /// <summary>
-    /// The optimizer state for the grown network's parameters: for each slot and each parameter, the old state of the
-    /// same name (cloned; its shape must match), or zeros for a parameter that did not exist before. Load it into a
-    /// fresh optimizer over <paramref name="newParameters"/> (e.g. Adam.LoadState(state, oldStepCount, "")).
-    /// Note the authors' code resets Adam at each growth by default (reset_opt_for_new_lod); this keeps it instead.
-    /// </summary>
-    public static Dictionary<string, Tensor> Carry(IReadOnlyDictionary<string, Tensor> oldState,
-        IEnumerable<(string Name, Parameter Param)> newParameters, IReadOnlyList<string>? slots = null)
-    {
-        var result = new Dictionary<string, Tensor>();
-        foreach (var (name, p) in newParameters)
-        {
-            foreach (var slot in slots ?? AdamSlots)
-            {
-                var key = slot + name;
-                if (oldState.TryGetValue(key, out var old))
-                {
-                    if (!old.shape.SequenceEqual(p.shape))
-                        throw new InvalidOperationException($"optimizer state '{key}' has shape [{string.Join(", ", old.shape)}] but the grown parameter has [{string.Join(", ", p.shape)}]");
-                    result[key] = old.detach().clone();
-                }
-                else
-                    result[key] = zeros_like(p).detach();
-            }
-        }
-        return result;
-    }
-}

@@ -16,14 +16,11 @@ public sealed class ConfidentMetric : IMetric
     public string PrimaryKey => "confident";
     public bool HigherIsBetter => true;
 
-    public string? NotApplicable(EvalContext ctx) =>
-        ctx.Reference is null ? "it needs image data" :
-        !ctx.HasFeatureNetwork ? "it needs a classifier (no feature network for this dataset)" : null;
+    public string? NotApplicable(EvalContext ctx) => ctx.ClassifierNotApplicable();
 
     public MetricResult Compute(EvalContext ctx)
     {
-        var logits = ctx.GeneratedFeatures(ctx.Settings.Samples).Logits
-            ?? throw new ArgumentException($"feature network '{ctx.FeatureNetwork.Name}' has no classifier head: 'confident' needs class probabilities");
+        var logits = ctx.GeneratedLogits(ctx.Settings.Samples, "'confident'");
         using var probs = nn.functional.softmax(logits.to_type(ScalarType.Float64), 1);
         return new MetricResult(new Dictionary<string, double> { ["confident"] = Share(probs) }, (int)logits.shape[0], 0);
     }

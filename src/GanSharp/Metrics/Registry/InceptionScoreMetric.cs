@@ -13,14 +13,11 @@ public sealed class InceptionScoreMetric : IMetric
     public string PrimaryKey => "is";
     public bool HigherIsBetter => true;
 
-    public string? NotApplicable(EvalContext ctx) =>
-        ctx.Reference is null ? "it needs image data" :
-        !ctx.HasFeatureNetwork ? "it needs a classifier (no feature network for this dataset)" : null;
+    public string? NotApplicable(EvalContext ctx) => ctx.ClassifierNotApplicable();
 
     public MetricResult Compute(EvalContext ctx)
     {
-        var logits = ctx.GeneratedFeatures(ctx.Settings.Samples).Logits
-            ?? throw new ArgumentException($"feature network '{ctx.FeatureNetwork.Name}' has no classifier head: IS needs class probabilities");
+        var logits = ctx.GeneratedLogits(ctx.Settings.Samples, "IS");
         var probs = nn.functional.softmax(logits.to_type(ScalarType.Float64), 1);
         var (mean, std) = InceptionScore.Compute(probs);
         var predicted = logits.argmax(1);

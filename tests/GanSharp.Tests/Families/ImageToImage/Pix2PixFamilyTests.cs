@@ -80,7 +80,7 @@ public sealed class Pix2PixFamilyTests
             Assert.Equal(2, resumed.Trainer.Step);
             Assert.True(resumed.Run());
         }
-        ToyPairedFamilyTests.AssertSameRun(tmp.Path, "full", "part");
+        TestUtil.AssertSameRun(tmp.Path, "full", "part");
     }
 
     [Fact]
