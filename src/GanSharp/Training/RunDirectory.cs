@@ -181,6 +181,9 @@ public sealed class RunDirectory : IDisposable
     {
         var (header, tensors) = trainer.CaptureState();
         string path = CheckpointPath(trainer.Step);
+        if (FirstNonFinite(tensors) is { } bad)
+            throw new TrainingFaultException(TrainingHealth.ExplodingWeights, trainer.Step,
+                $"not writing checkpoint {Path.GetFileName(path)}: '{bad}' holds NaN or Inf (the updates exploded); {(LatestCheckpoint() is { } good ? $"the last good checkpoint {Path.GetFileName(good)} is kept" : "no checkpoint was written yet")}. Fix: lower --lr-d / --lr-g, or add a gradient penalty (--loss wgan-gp, --r1 10)");
         // The metrics lines this checkpoint covers reach the disk before it does (a power cut cannot leave a
         // checkpoint whose steps are missing from metrics.jsonl).
         try { AtomicFile.SyncFile(MetricsPath); }
@@ -207,6 +210,14 @@ public sealed class RunDirectory : IDisposable
         foreach (var f in old.Take(Math.Max(0, old.Count - keep)))
             if (!string.Equals(f, path, StringComparison.Ordinal)) File.Delete(f);
         return path;
+    }
+
+    private static string? FirstNonFinite(List<(string Name, TorchSharp.torch.Tensor Value)> tensors)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        foreach (var (name, t) in tensors)
+            if (t.is_floating_point() && !t.isfinite().all().item<bool>()) return name;
+        return null;
     }
 
     /// <summary>A checkpoint file, or a run directory meaning its latest checkpoint.</summary>
