@@ -212,11 +212,14 @@ public sealed class RunDirectory : IDisposable
         return path;
     }
 
+    // Weights, optimizer moments and EMA averages; family and engine state ("state.*", where NaN can be a
+    // legitimate "unset") and the generator state are not judged.
     private static string? FirstNonFinite(List<(string Name, TorchSharp.torch.Tensor Value)> tensors)
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
         foreach (var (name, t) in tensors)
-            if (t.is_floating_point() && !t.isfinite().all().item<bool>()) return name;
+            if (!name.StartsWith("state.", StringComparison.Ordinal) && name != "rng"
+                && t.is_floating_point() && !t.isfinite().all().item<bool>()) return name;
         return null;
     }
 
