@@ -23,7 +23,8 @@ public static class Soak
           mlp2d:   mlp on the 8-gaussian ring, z 64, 2x128, batch 256 (default 20000 steps)
           dcgan28: dcgan28 on MNIST (cached; synthetic digits-sized images if absent), batch 64 (default 2000 steps)
           pix2pix: pix2pix edges->photo, 32 px synthetic photos, batch 8 (default 2000 steps)
-          warm-up: steps left out of the drift (default 10% of the run, at least one interval)
+          warm-up: steps left out of the drift (default: 10% of the run, and at least until the first reading after the
+                   first garbage collection: until then finalizable native memory, e.g. TorchSharp Scalars, only piles up)
         """;
 
     public static int Run(string[] args)
@@ -81,9 +82,9 @@ public static class Soak
         o.Keep = 3;
         o.SampleCount = 16;
         o.Seed = 1;
-        int warm = warmup ?? Math.Max(every, o.Steps / 10);
+        int minWarm = Math.Max(every, o.Steps / 10);
 
-        Console.WriteLine($"soak {workload}: {o.Steps} steps, {threads} thread(s), data {dataNote}, RSS and step time every {every} steps, drift after step {warm}");
+        Console.WriteLine($"soak {workload}: {o.Steps} steps, {threads} thread(s), data {dataNote}, RSS and step time every {every} steps");
         var (data, heldOut) = TrainingRun.OpenDataWithHeldOut(o);
         using var _d = data;
         using var _h = heldOut;
@@ -94,13 +95,16 @@ public static class Soak
         var clock = Stopwatch.StartNew();
         run.Run();
         double wall = clock.Elapsed.TotalSeconds;
+        int afterFirstGc = recorder.Samples.FirstOrDefault(x => x.Gc0 > 0)?.Step ?? o.Steps;
+        int warm = warmup ?? Math.Max(minWarm, recorder.Samples.FirstOrDefault(x => x.Step > afterFirstGc)?.Step ?? afterFirstGc);
 
         var after = recorder.Samples.Where(s => s.Step >= warm).ToList();
         double slope = Slope(after.Select(s => (double)s.Step).ToList(), after.Select(s => s.RssMiB).ToList()) * 10_000;
         double first = after.FirstOrDefault()?.RssMiB ?? double.NaN, last = after.LastOrDefault()?.RssMiB ?? double.NaN;
         foreach (var s in recorder.Samples)
-            Console.WriteLine($"  step {s.Step,6}  RSS {s.RssMiB,7:F1} MiB  managed {s.ManagedMiB,6:F1} MiB  step median {s.MedianMs,7:F2} ms  mean {s.MeanMs,7:F2} ms  load {s.Load1:F1}");
-        Console.WriteLine($"drift after warm-up (steps {warm}..{o.Steps}): {slope:+0.00;-0.00} MiB per 10k steps (least squares), {last - first:+0.0;-0.0} MiB from step {after.FirstOrDefault()?.Step} to {after.LastOrDefault()?.Step}; wall {wall:F0} s");
+            Console.WriteLine($"  step {s.Step,6}  RSS {s.RssMiB,7:F1} MiB  managed {s.ManagedMiB,6:F1} MiB  GCs {s.Gc0,4}  step median {s.MedianMs,7:F2} ms  mean {s.MeanMs,7:F2} ms  load {s.Load1:F1}");
+        double peak = recorder.Samples.Count > 0 ? recorder.Samples.Max(x => x.RssMiB) : double.NaN;
+        Console.WriteLine($"drift after warm-up (steps {warm}..{o.Steps}): {slope:+0.00;-0.00} MiB per 10k steps (least squares), {last - first:+0.0;-0.0} MiB from step {after.FirstOrDefault()?.Step} to {after.LastOrDefault()?.Step}; peak RSS {peak:F1} MiB; wall {wall:F0} s");
 
         var doc = new JsonObject
         {
@@ -115,11 +119,12 @@ public static class Soak
             ["warmup_steps"] = warm,
             ["rss_drift_mib_per_10k_steps"] = Math.Round(slope, 3),
             ["rss_change_mib_after_warmup"] = Math.Round(last - first, 2),
+            ["rss_peak_mib"] = Math.Round(peak, 1),
             ["wall_seconds"] = Math.Round(wall, 1),
             ["samples"] = new JsonArray(recorder.Samples.Select(s => (JsonNode)new JsonObject
             {
                 ["step"] = s.Step, ["rss_mib"] = Math.Round(s.RssMiB, 2), ["managed_mib"] = Math.Round(s.ManagedMiB, 2),
-                ["step_ms_median"] = Math.Round(s.MedianMs, 3), ["step_ms_mean"] = Math.Round(s.MeanMs, 3), ["load1"] = s.Load1,
+                ["gen0_collections"] = s.Gc0, ["step_ms_median"] = Math.Round(s.MedianMs, 3), ["step_ms_mean"] = Math.Round(s.MeanMs, 3), ["load1"] = s.Load1,
             }).ToArray()),
         };
         if (outFile.Length > 0)
@@ -131,13 +136,14 @@ public static class Soak
         return 0;
     }
 
-    private sealed record Sample(int Step, double RssMiB, double ManagedMiB, double MedianMs, double MeanMs, double Load1);
+    private sealed record Sample(int Step, double RssMiB, double ManagedMiB, int Gc0, double MedianMs, double MeanMs, double Load1);
 
     /// <summary>Per-step wall time (observers included: a user's step) and, every N steps, RSS and heap.</summary>
     private sealed class Recorder(int every, int total, bool gc) : ITrainingObserver
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly List<double> _ms = new();
+        private readonly int _gc0 = GC.CollectionCount(0);
         public List<Sample> Samples { get; } = new();
 
         public void OnStart(Trainer trainer) => _clock.Restart();
@@ -154,7 +160,7 @@ public static class Soak
                     GC.WaitForPendingFinalizers();
                     GC.Collect();
                 }
-                Samples.Add(new Sample(stats.Step, Rss(), GC.GetTotalMemory(false) / 1048576.0, sorted[sorted.Count / 2], _ms.Average(), Load()));
+                Samples.Add(new Sample(stats.Step, Rss(), GC.GetTotalMemory(false) / 1048576.0, GC.CollectionCount(0) - _gc0, sorted[sorted.Count / 2], _ms.Average(), Load()));
                 _ms.Clear();
             }
             _clock.Restart();
