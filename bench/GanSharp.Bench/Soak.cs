@@ -22,7 +22,7 @@ public static class Soak
           --gc: a full GC (finalizers run) before each RSS reading; --bare: the training step alone, no run-directory observers
           mlp2d:   mlp on the 8-gaussian ring, z 64, 2x128, batch 256 (default 20000 steps)
           dcgan28: dcgan28 on MNIST (cached; synthetic digits-sized images if absent), batch 64 (default 2000 steps)
-          pix2pix: pix2pix edges->photo, 32 px synthetic photos, batch 8 (default 2000 steps)
+          pix2pix: pix2pix edges->photo, 32 px synthetic photos, widths 16, batch 8 (default 2000 steps)
           warm-up: steps left out of the drift (default: 10% of the run, and at least until the first reading after the
                    first garbage collection: until then finalizable native memory, e.g. TorchSharp Scalars, only piles up)
         """;
@@ -67,7 +67,7 @@ public static class Soak
             case "pix2pix":
                 string photos = Path.Combine(tmp.Path, "photos");
                 WritePhotos(photos, 64, 32);
-                o = new GanOptions { Model = "pix2pix", Data = photos, Size = 32, Batch = 8, WidthG = 32, WidthD = 32, Steps = steps ?? 2000 };
+                o = new GanOptions { Model = "pix2pix", Data = photos, Size = 32, Batch = 8, WidthG = 16, WidthD = 16, Steps = steps ?? 2000 };
                 o.Set("task", "edges");
                 dataNote = "64 synthetic 32x32 photos";
                 break;
