@@ -39,6 +39,33 @@ public sealed class EngineStep : IIteration
     }
 }
 
+/// <summary>One training step of any family, built through its registry entry (as `gansharp train FAMILY` builds it).</summary>
+public sealed class FamilyStep : IIteration
+{
+    private readonly Trainer _trainer;
+
+    public FamilyStep(GanOptions o, TensorDataset data)
+    {
+        var family = GanFamilies.Get(o.Model);
+        o.Arch = family.ResolveArch(o, data.ExampleShape);
+        _trainer = new Trainer(family.Create(o, data.ExampleShape, data.NumClasses), data);
+    }
+
+    public int Step => _trainer.Step;
+
+    public void Run()
+    {
+        using var scope = NewDisposeScope();
+        _trainer.TrainStep();
+    }
+
+    public void Dispose()
+    {
+        _trainer.System.Dispose();
+        _trainer.Dispose();
+    }
+}
+
 /// <summary>
 /// The same iteration written directly against TorchSharp, as the pytorch/examples DCGAN loop does it: the
 /// networks from <see cref="GanModels.Build"/> (same seed, so the same initial weights), TorchSharp's own Adam,
