@@ -134,7 +134,7 @@ public static class Workloads
             ("batch-scaling", false) => new Plan(2, 3, 4),
             ("batch-scaling", true) => new Plan(1, 1, 1),
             ("cost", false) => new Plan(2, 3, 3),
-            ("cost", true) => new Plan(0, 1, 1),
+            ("cost", true) => new Plan(1, 1, 1),
             _ => throw new ArgumentException($"no plan for {id}"),
         };
         return rounds is { } r ? p with { Rounds = r } : p;
