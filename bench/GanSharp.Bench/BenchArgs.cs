@@ -18,7 +18,7 @@ public sealed record BenchArgs(bool Quick, string Out, string[] Workloads, int? 
           --rounds N               interleaved rounds per comparison (default per workload)
           --max-wait SECONDS       how long to wait for a quiet machine before each comparison (default 60; quick 3)
           --compare-pytorch FILE   PyTorch numbers measured on this machine by bench/pytorch_bench.py (same JSON
-                                   format) for the PyTorch columns, instead of the built-in PyTorch 2.6 reference
+                                   format) for the PyTorch columns; without it there are no PyTorch columns
         """;
 
     public static BenchArgs Parse(string[] args)
