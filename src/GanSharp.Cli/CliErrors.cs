@@ -29,7 +29,7 @@ public static class CliErrors
     {
         DataException or CheckpointException or ImageException or GanSharp.Interop.SafeTensorsException or GanSharp.Metrics.FeatureNetworkException or ArgumentException or FileNotFoundException or DirectoryNotFoundException
             => (e.Message, BadInput),
-        NonFiniteLossException or TorchLoadException => (e.Message, Failed),
+        NonFiniteLossException or TrainingFaultException or TorchLoadException => (e.Message, Failed),
         UnauthorizedAccessException or IOException => (e.Message, Failed),
         TypeInitializationException or DllNotFoundException or NotSupportedException when TorchRuntime.IsLoadFailure(e)
             => (TorchRuntime.Explain(e), Failed),

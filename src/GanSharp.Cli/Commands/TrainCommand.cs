@@ -173,7 +173,7 @@ public sealed class TrainCommand
             if (p.GetValue(DryRun)) { options.Steps = 1; options.SampleEvery = 1; options.CheckpointEvery = 1; options.LogEvery = 1; }
             string name = p.GetValue(Name) ?? $"{model}-{SafeName(options.Data)}-{DateTime.Now:yyyyMMdd-HHmmss}";
             string outDir = p.GetValue(Out)!;
-            if (Directory.Exists(Path.Combine(outDir, name)) && Directory.EnumerateFileSystemEntries(Path.Combine(outDir, name)).Any())
+            if (RunDirectory.HoldsRun(Path.Combine(outDir, name)))
                 throw new ArgumentException($"run directory '{Path.Combine(outDir, name)}' already exists: pass --resume {Path.Combine(outDir, name)} to continue it, or choose another --name");
             (data, heldOut) = OpenDataWithHeldOut(options);
             run = TrainingRun.Create(options, data, outDir, name, Log, heldOut);

@@ -57,26 +57,16 @@ public sealed class DatasetCache
     {
         Directory.CreateDirectory(Dir);
         string final = PathOf(fileName);
-        string temp = Path.Combine(Dir, $".{fileName}.{Guid.NewGuid():N}.tmp");
-        try
+        GanSharp.IO.AtomicFile.Write(final, file =>
         {
-            string actual;
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                using var tee = new TeeHashStream(file);
-                write(tee);
-                tee.Flush();
-                actual = tee.HashHex();
-            }
-            if (actual != sha256)
+            using var tee = new TeeHashStream(file);
+            write(tee);
+            tee.Flush();
+            string actual = tee.HashHex();
+            if (actual != sha256) // thrown before the rename: nothing is stored
                 throw new DataException($"{fileName} from {source} has SHA-256 {actual}, expected {sha256}: the source serves a different or damaged file; discarded it");
-            File.Move(temp, final, overwrite: true);
-            return final;
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        });
+        return final;
     }
 
     /// <summary>Writes to a file while hashing what passes through.</summary>

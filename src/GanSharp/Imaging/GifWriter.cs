@@ -25,12 +25,9 @@ public static class GifWriter
         var bytes = frames.clamp(-1, 1).add(1).mul(127.5).add(0.5).floor().clamp(0, 255).to_type(ScalarType.Byte).contiguous();
         byte[] all = bytes.data<byte>().ToArray();
         bool gray = c == 1;
-        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        using (var bw = new BinaryWriter(fs))
+        GanSharp.IO.AtomicFile.Write(path, fs =>
         {
+            using var bw = new BinaryWriter(fs, System.Text.Encoding.UTF8, leaveOpen: true);
             bw.Write("GIF89a"u8);
             bw.Write((ushort)w);
             bw.Write((ushort)h);
@@ -70,9 +67,7 @@ public static class GifWriter
             }
             bw.Write((byte)0x3B);
             bw.Flush();
-            fs.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     private static (int R, int G, int B) CubeColour(int i) =>

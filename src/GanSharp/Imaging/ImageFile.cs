@@ -118,37 +118,17 @@ public static class ImageFile
         return (pixels, result.Width, result.Height, channels);
     }
 
-    /// <summary>Writes through <paramref name="write"/> to a temp file beside <paramref name="path"/>, flushes it to disk, then renames it over <paramref name="path"/>.</summary>
+    /// <summary>Replaces <paramref name="path"/> with what <paramref name="write"/> writes, atomically (<see cref="GanSharp.IO.AtomicFile"/>).</summary>
     internal static void WriteAtomically(string path, Action<Stream> write)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(GanSharp.IO.WriteFaults.Wrap(full, stream));
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
+            GanSharp.IO.AtomicFile.Write(path, write);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            TryDelete(tmp);
             throw new ImageException($"cannot write image file {path}: {e.Message}", e);
         }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
-        }
-    }
-
-    private static void TryDelete(string file)
-    {
-        try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>Walks the PNG chunks: each must fit in the file with a correct CRC, IHDR first, IDAT present, IEND last.</summary>

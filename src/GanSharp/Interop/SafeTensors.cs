@@ -126,31 +126,19 @@ public static class SafeTensors
         byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
 
-        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
+        GanSharp.IO.AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            Span<byte> len = stackalloc byte[8];
+            BitConverter.TryWriteBytes(len, (ulong)padded);
+            fs.Write(len);
+            fs.Write(json);
+            for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
+            foreach (var (_, value) in list)
             {
-                Span<byte> len = stackalloc byte[8];
-                BitConverter.TryWriteBytes(len, (ulong)padded);
-                fs.Write(len);
-                fs.Write(json);
-                for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
-                foreach (var (_, value) in list)
-                {
-                    using var t = value.detach().cpu().contiguous();
-                    if (t.NumberOfElements > 0) fs.Write(t.bytes);
-                }
-                fs.Flush(flushToDisk: true);
+                using var t = value.detach().cpu().contiguous();
+                if (t.NumberOfElements > 0) fs.Write(t.bytes);
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        });
     }
 
     private static FileStream OpenRead(string path)

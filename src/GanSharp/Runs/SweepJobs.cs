@@ -132,7 +132,7 @@ public static class SweepJobs
             {
                 if (!run.Run(cancel)) return false;
             }
-            catch (NonFiniteLossException e)
+            catch (Exception e) when (e is NonFiniteLossException or TrainingFaultException)
             {
                 log?.Invoke($"diverged: {e.Message}");
                 result["status"] = "diverged";

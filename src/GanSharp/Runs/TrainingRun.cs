@@ -17,6 +17,7 @@ public sealed class TrainingRun : IDisposable
     private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, Action<string>? log, TensorDataset? heldOut)
     {
         Directory = dir;
+        TrainingHealth.CheckInputs(data);                 // NaN/Inf in the data: refused before anything trains
         Threads = GanFamilies.DefaultThreads(options);
         set_num_threads(Threads);
         System = GanFamilies.Create(options, data.ExampleShape, data.NumClasses);
@@ -25,6 +26,7 @@ public sealed class TrainingRun : IDisposable
         _grids = new SampleGrids(dir, System, TrueMeans(options));
         Checkpoints = new Checkpointer(dir);
         Trainer.Observers.Add(new MetricsLog(dir.MetricsPath));
+        Trainer.Observers.Add(new TrainingHealth(options, dir.LatestCheckpoint)); // before grids and checkpoints: a fault writes neither
         Trainer.Observers.Add(_grids);
         Trainer.Observers.Add(Checkpoints);
         if (options.EvalEvery > 0)
@@ -162,7 +164,18 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>Trains to the configured step count; true when complete, false when cancelled.</summary>
-    public bool Run(CancellationToken cancel = default) => Trainer.Run(cancel);
+    /// <remarks>A numerical fault stops it with a <see cref="TrainingFaultException"/> (see <see cref="TrainingHealth"/>).</remarks>
+    public bool Run(CancellationToken cancel = default)
+    {
+        try
+        {
+            return Trainer.Run(cancel);
+        }
+        catch (NonFiniteLossException e)
+        {
+            throw TrainingHealth.Explain(e, Trainer, Directory.LatestCheckpoint());
+        }
+    }
 
     public void Dispose()
     {

@@ -21,45 +21,33 @@ public static class CheckpointFile
 
     public static void Save(string path, JsonObject header, IEnumerable<(string Name, Tensor Value)> tensors)
     {
-        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
-        string tmp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
-        try
+        GanSharp.IO.AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using (var w = new BinaryWriter(new HashingStream(fs, sha), Encoding.UTF8, leaveOpen: true))
             {
-                using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                using (var w = new BinaryWriter(new HashingStream(fs, sha), Encoding.UTF8, leaveOpen: true))
+                w.Write(Magic);
+                byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
+                w.Write(json.Length);
+                w.Write(json);
+                var list = tensors.ToList();
+                w.Write(list.Count);
+                foreach (var (name, value) in list)
                 {
-                    w.Write(Magic);
-                    byte[] json = Encoding.UTF8.GetBytes(header.ToJsonString());
-                    w.Write(json.Length);
-                    w.Write(json);
-                    var list = tensors.ToList();
-                    w.Write(list.Count);
-                    foreach (var (name, value) in list)
-                    {
-                        byte[] nb = Encoding.UTF8.GetBytes(name);
-                        w.Write(nb.Length);
-                        w.Write(nb);
-                        using var t = value.detach().cpu().contiguous();
-                        w.Write((int)t.dtype);
-                        w.Write((int)t.dim());
-                        foreach (long d in t.shape) w.Write(d);
-                        byte[] bytes = t.bytes.ToArray();
-                        w.Write((long)bytes.Length);
-                        w.Write(bytes);
-                    }
+                    byte[] nb = Encoding.UTF8.GetBytes(name);
+                    w.Write(nb.Length);
+                    w.Write(nb);
+                    using var t = value.detach().cpu().contiguous();
+                    w.Write((int)t.dtype);
+                    w.Write((int)t.dim());
+                    foreach (long d in t.shape) w.Write(d);
+                    byte[] bytes = t.bytes.ToArray();
+                    w.Write((long)bytes.Length);
+                    w.Write(bytes);
                 }
-                fs.Write(sha.GetHashAndReset());
-                fs.Flush(flushToDisk: true);
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+            fs.Write(sha.GetHashAndReset());
+        });
     }
 
     /// <summary>Largest tensor rank accepted when reading (the writer's tensors have rank 0 to 5).</summary>

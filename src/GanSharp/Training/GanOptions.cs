@@ -242,6 +242,10 @@ public sealed class GanOptions
     [Option("Samples in each progress grid (default 64)")]
     public int SampleCount { get; set; } = 64;
 
+    /// <summary>Stop when D wins outright for this many steps in a row (0: never); criteria per loss in <see cref="DWinsDetector"/>.</summary>
+    [Option("Stop when D wins outright for this many steps in a row (gan: D(x)→1, D(G(z))→0; hinge: both margins passed; wgan: the critic gap keeps growing; default 1000; 0: never)")]
+    public int DWinsSteps { get; set; } = 1000;
+
     /// <summary>Semi-supervised family: labelled training examples n (balanced, n/10 per class).</summary>
     [Option("semisup: labelled training examples, n/10 per class (default 100)", Families = new[] { "semisup" })]
     public int Labels { get; set; } = 100;
@@ -338,6 +342,7 @@ public sealed class GanOptions
         Positive(Keep, "keep");
         Positive(R1Every, "r1-every");
         Positive(SampleCount, "sample-count");
+        if (DWinsSteps < 0) throw new ArgumentException($"--d-wins-steps must not be negative (got {DWinsSteps}; 0 turns the check off)");
         if (Pack < 1) throw new ArgumentException($"--pack must be at least 1 (got {Pack})");
         if (Batch % Pack != 0) throw new ArgumentException($"--batch {Batch} must be a multiple of --pack {Pack}");
         if (Unrolled < 0) throw new ArgumentException($"--unrolled must not be negative (got {Unrolled})");

@@ -32,7 +32,12 @@ public sealed class RunDirectory : IDisposable
     /// <summary>Takes the run's write lock (idempotent); <see cref="Dispose"/> releases it.</summary>
     public RunDirectory LockForWriting()
     {
-        WriteLock ??= RunLock.Acquire(Root);
+        if (WriteLock is null)
+        {
+            WriteLock = RunLock.Acquire(Root);
+            // Temp files of a writer that was killed mid-write: ours to remove now that no one else writes here.
+            foreach (var d in new[] { Root, SamplesDir, CheckpointsDir }) AtomicFile.RemoveStaleTemps(d);
+        }
         return this;
     }
 
@@ -76,9 +81,23 @@ public sealed class RunDirectory : IDisposable
         return run;
     }
 
-    // Anything but the lock files (a racer that holds the lock is refused by the lock, naming it).
-    private static bool HasRunFiles(string root) =>
-        Directory.EnumerateFileSystemEntries(root).Any(e => Path.GetFileName(e) is not (RunLock.FileName or RunLock.GuardFileName));
+    // Anything but the lock files (a racer that holds the lock is refused by the lock, naming it) and what a trainer
+    // killed before writing options.json leaves: temp files and empty samples/ and checkpoints/ folders.
+    private static bool HasRunFiles(string root) => Directory.EnumerateFileSystemEntries(root).Any(e => !IsLeftover(e));
+
+    private static bool IsLeftover(string entry)
+    {
+        string name = Path.GetFileName(entry);
+        if (name is RunLock.FileName or RunLock.GuardFileName) return true;
+        if (File.Exists(entry)) return name.StartsWith('.') && name.EndsWith(".tmp", StringComparison.Ordinal);
+        return name is "samples" or "checkpoints" && Directory.EnumerateFileSystemEntries(entry).All(IsLeftover);
+    }
+
+    /// <summary>
+    /// True when <paramref name="dir"/> holds a run (or anything else worth keeping); false when it is missing,
+    /// empty, or only what a trainer killed before its first write left (a new run may be created there).
+    /// </summary>
+    public static bool HoldsRun(string dir) => Directory.Exists(dir) && HasRunFiles(dir);
 
     /// <summary>Opens an existing run directory (for --resume, or to read it).</summary>
     public static RunDirectory Open(string root) => Open(root, lockForWriting: false);
@@ -162,6 +181,13 @@ public sealed class RunDirectory : IDisposable
     {
         var (header, tensors) = trainer.CaptureState();
         string path = CheckpointPath(trainer.Step);
+        if (FirstNonFinite(tensors) is { } bad)
+            throw new TrainingFaultException(TrainingHealth.ExplodingWeights, trainer.Step,
+                $"not writing checkpoint {Path.GetFileName(path)}: '{bad}' holds NaN or Inf (the updates exploded); {(LatestCheckpoint() is { } good ? $"the last good checkpoint {Path.GetFileName(good)} is kept" : "no checkpoint was written yet")}. Fix: lower --lr-d / --lr-g, or add a gradient penalty (--loss wgan-gp, --r1 10)");
+        // The metrics lines this checkpoint covers reach the disk before it does (a power cut cannot leave a
+        // checkpoint whose steps are missing from metrics.jsonl).
+        try { AtomicFile.SyncFile(MetricsPath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // best effort: an append failure names the file itself
         string? previous = LatestCheckpoint();
         string kept = previous is null ? "there is no earlier checkpoint" : $"the previous checkpoint {Path.GetFileName(previous)} is kept";
         try
@@ -184,6 +210,14 @@ public sealed class RunDirectory : IDisposable
         foreach (var f in old.Take(Math.Max(0, old.Count - keep)))
             if (!string.Equals(f, path, StringComparison.Ordinal)) File.Delete(f);
         return path;
+    }
+
+    private static string? FirstNonFinite(List<(string Name, TorchSharp.torch.Tensor Value)> tensors)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        foreach (var (name, t) in tensors)
+            if (t.is_floating_point() && !t.isfinite().all().item<bool>()) return name;
+        return null;
     }
 
     /// <summary>A checkpoint file, or a run directory meaning its latest checkpoint.</summary>
@@ -220,28 +254,18 @@ public sealed class RunDirectory : IDisposable
     }
 
     /// <summary>
-    /// Writes <paramref name="text"/> to a temp file beside <paramref name="path"/>, flushes it to disk and renames it
-    /// over <paramref name="path"/>: the file is whole, old or new. A failure (disk full, read-only) removes the temp
-    /// file, leaves <paramref name="path"/> as it was and throws one IOException naming the file.
+    /// Replaces <paramref name="path"/> with <paramref name="text"/> through <see cref="AtomicFile"/> (temp file,
+    /// fsync, rename, directory fsync): the file is whole, old or new. A failure (disk full, read-only) removes the
+    /// temp file, leaves <paramref name="path"/> as it was and throws one IOException naming the file.
     /// </summary>
     public static void AtomicWrite(string path, string text)
     {
-        string tmp = path + $".{Environment.ProcessId}.tmp";
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-            {
-                var s = WriteFaults.Wrap(path, fs);
-                s.Write(new UTF8Encoding(false).GetBytes(text));
-                s.Flush();
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
+            AtomicFile.WriteAllBytes(path, new UTF8Encoding(false).GetBytes(text));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(tmp); }
-            catch (Exception d) when (d is IOException or UnauthorizedAccessException) { }
             throw new IOException($"cannot write {path} ({e.Message}); the file is unchanged", e);
         }
     }

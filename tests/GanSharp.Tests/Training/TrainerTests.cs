@@ -81,10 +81,17 @@ public class TrainerTests
         using var run = TrainingRun.Create(o, data, tmp.Path, "nan");
         // Poison D's output layer after step 4 (a checkpoint exists for step 3).
         run.Trainer.Observers.Add(new PoisonAt(4));
-        var e = Assert.Throws<NonFiniteLossException>(() => run.Run());
+        var fault = Assert.Throws<TrainingFaultException>(() => run.Run());
+        var e = Assert.IsType<NonFiniteLossException>(fault.InnerException);
         Assert.Equal("loss_d", e.Loss);
         Assert.Equal(5, e.Step);
-        Assert.Contains("step 5", e.Message);
+        Assert.Equal(5, fault.Step);
+        Assert.Equal(TrainingHealth.NonFiniteLoss, fault.Cause);
+        // The message names the loss, the step, the cause (D's weights already broken), the fix and the kept checkpoint.
+        Assert.Contains("loss_d became non-finite at step 5", fault.Message);
+        Assert.Contains("the weights of D already hold NaN or Inf", fault.Message);
+        Assert.Contains("lower --lr-d", fault.Message);
+        Assert.Contains("the last good checkpoint step-000003.ckpt is kept", fault.Message);
         Assert.Equal(4, run.Trainer.Step);
         string? latest = run.Directory.LatestCheckpoint();
         Assert.NotNull(latest);

@@ -39,38 +39,28 @@ public static class TensorBundleCache
 
     public static void Write(string path, string key, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temp = path + $".{Guid.NewGuid():N}.tmp";
-        try
+        GanSharp.IO.AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            void Put(ReadOnlySpan<byte> bytes) { hash.AppendData(bytes); file.Write(bytes); }
+            void PutLong(long v) { Span<byte> b = stackalloc byte[8]; BitConverter.TryWriteBytes(b, v); Put(b); }
+            void PutString(string s) { var b = Encoding.UTF8.GetBytes(s); PutLong(b.Length); Put(b); }
+            Put(Magic);
+            PutString(key);
+            PutLong(tensors.Count);
+            foreach (var (name, t) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                void Put(ReadOnlySpan<byte> bytes) { hash.AppendData(bytes); file.Write(bytes); }
-                void PutLong(long v) { Span<byte> b = stackalloc byte[8]; BitConverter.TryWriteBytes(b, v); Put(b); }
-                void PutString(string s) { var b = Encoding.UTF8.GetBytes(s); PutLong(b.Length); Put(b); }
-                Put(Magic);
-                PutString(key);
-                PutLong(tensors.Count);
-                foreach (var (name, t) in tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-                {
-                    using var c = t.contiguous();
-                    PutString(name);
-                    PutLong((long)c.dtype);
-                    PutLong(c.dim());
-                    foreach (var d in c.shape) PutLong(d);
-                    ReadOnlySpan<byte> data = c.bytes;
-                    PutLong(data.Length);
-                    Put(data);
-                }
-                file.Write(hash.GetHashAndReset());
+                using var c = t.contiguous();
+                PutString(name);
+                PutLong((long)c.dtype);
+                PutLong(c.dim());
+                foreach (var d in c.shape) PutLong(d);
+                ReadOnlySpan<byte> data = c.bytes;
+                PutLong(data.Length);
+                Put(data);
             }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            file.Write(hash.GetHashAndReset());
+        });
     }
 
     /// <summary>The tensors in <paramref name="path"/>, or null with the reason when it is damaged or holds another key.</summary>

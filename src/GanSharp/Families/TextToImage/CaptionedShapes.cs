@@ -347,23 +347,14 @@ internal static class ShapesCacheFile
 
     public static void Write(string path, TensorDataset data)
     {
-        var temp = path + $".{Guid.NewGuid():N}.tmp";
-        try
+        GanSharp.IO.AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var payload = Payload(data);
-                hash.AppendData(payload);
-                file.Write(payload);
-                file.Write(hash.GetHashAndReset());
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var payload = Payload(data);
+            hash.AppendData(payload);
+            file.Write(payload);
+            file.Write(hash.GetHashAndReset());
+        });
     }
 
     static byte[] Payload(TensorDataset data)
