@@ -30,6 +30,8 @@ public static class DataCommand
         });
         var cmd = new Command("data", "Manage datasets.");
         cmd.Subcommands.Add(fetch);
+        cmd.Subcommands.Add(DataFolderCommands.Export());
+        cmd.Subcommands.Add(DataFolderCommands.Crops());
         return cmd;
     }
 }

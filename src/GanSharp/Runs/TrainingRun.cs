@@ -136,6 +136,7 @@ public sealed class TrainingRun : IDisposable
             DataDir = o.DataDir,
             Size = o.Size,
             Channels = o.Channels,
+            Resize = o.Resize,
             Seed = o.Seed,
         }, log);
         var (train, heldOut) = GanFamilies.Get(o.Model).AdaptData(raw, o, log);

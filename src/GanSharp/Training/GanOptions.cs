@@ -16,7 +16,7 @@ public sealed class GanOptions
     [Option("Model family (see 'gansharp list')", Positional = true)]
     public string Model { get; set; } = "dcgan";
 
-    /// <summary>Architecture: dcgan28, dcgan32, dcgan64 (dcgan) or mlp (mlp). Empty: chosen from the data.</summary>
+    /// <summary>Architecture: dcgan28, dcgan32, dcgan64, dcgan128 (dcgan) or mlp (mlp). Empty: chosen from the data.</summary>
     [Option("Architecture: {choices} (default: fits the data)")]
     public string Arch { get; set; } = "";
 
@@ -28,13 +28,17 @@ public sealed class GanOptions
     [Option("Directory with local MNIST-format IDX files (raw or .gz) instead of downloading")]
     public string? DataDir { get; set; }
 
-    /// <summary>Image size for image folders (32 or 64).</summary>
-    [Option("Image size for image folders: 32 or 64")]
+    /// <summary>Image size for image folders (32, 64 or 128; 28 for dcgan28).</summary>
+    [Option("Image size for image folders: 32, 64 or 128 (28 with --arch dcgan28)")]
     public int Size { get; set; } = 64;
 
     /// <summary>Channels for image folders (1, 3 or 4).</summary>
     [Option("Channels for image folders: 1, 3 or 4 (4: RGBA, loaded with premultiplied alpha)")]
     public int Channels { get; set; } = 3;
+
+    /// <summary>How a folder image that is not square becomes size×size (<see cref="GanSharp.Data.ResizeMode"/>).</summary>
+    [Option("How image-folder pictures that are not square become --size: crop (default: the centred square), pad (borders; transparent with 4 channels) or stretch")]
+    public GanSharp.Data.ResizeMode Resize { get; set; } = GanSharp.Data.ResizeMode.Crop;
 
     /// <summary>The training set doubled with x-flips (stylegan2-ada's --mirror; <see cref="GanSharp.Augment.Mirror"/>).</summary>
     [Option("Double the training images with left-right mirrored copies (stylegan2-ada's --mirror)")]
@@ -147,7 +151,7 @@ public sealed class GanOptions
     public bool UnrolledFirstOrder { get; set; }
 
     /// <summary>Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016).</summary>
-    [Option("Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016; dcgan28, dcgan28-deep, dcgan32, dcgan64)", Families = new[] { "dcgan" })]
+    [Option("Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016; dcgan28, dcgan28-deep, dcgan32, dcgan64, dcgan128)", Families = new[] { "dcgan" })]
     public bool VirtualBatchNorm { get; set; }
 
     /// <summary>Maxout pieces in MLP discriminators (PacGAN 2-D setting); 0: LeakyReLU.</summary>
