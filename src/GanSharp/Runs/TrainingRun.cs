@@ -26,6 +26,7 @@ public sealed class TrainingRun : IDisposable
         Checkpoints = new Checkpointer(dir);
         Trainer.Observers.Add(new MetricsLog(dir.MetricsPath));
         Trainer.Observers.Add(_grids);
+        Trainer.Observers.AddRange(GanFamilies.Get(options.Model).RunObservers(dir, System));
         Trainer.Observers.Add(Checkpoints);
         if (options.EvalEvery > 0)
         {
