@@ -45,3 +45,20 @@ public static class DigitPadding
         return (Pad(data), null);
     }
 }
+
+/// <summary>
+/// Square tiles cut from every image (the progressive family's <c>--tiles</c>): N×C×S×S → N·(S/t)²×C×t×t, row by row.
+/// With <c>--data FOLDER --size 256 --tiles 64</c> each photo gives 16 patches of 64×64 at a quarter of its scale.
+/// </summary>
+public static class ImageTiles
+{
+    public static TensorDataset Cut(TensorDataset data, int tile)
+    {
+        var shape = data.ExampleShape;
+        if (!data.IsImage || shape.Length != 3 || shape[1] % tile != 0 || shape[2] % tile != 0)
+            throw new DataException($"--tiles {tile} cuts square tiles from images whose sides are multiples of it, but '{data.Name}' has examples of shape [{string.Join("×", shape)}]: use --size {tile * 4} (or another multiple)");
+        long n = data.Count, c = shape[0], rows = shape[1] / tile, cols = shape[2] / tile;
+        var tiles = data.Data.view(n, c, rows, tile, cols, tile).permute(0, 2, 4, 1, 3, 5).reshape(n * rows * cols, c, tile, tile);
+        return new TensorDataset(data.Name, tiles.contiguous(), data.Labels?.repeat_interleave(rows * cols), data.NumClasses);
+    }
+}

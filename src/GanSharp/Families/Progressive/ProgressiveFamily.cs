@@ -42,6 +42,7 @@ public sealed class ProgressiveFamily : IGanFamily
         OptionSpec.Of("fmap-base", 1024, "progressive: feature maps nf(stage) = min(fmap-base / 2^stage, fmap-max) (default 1024)"),
         OptionSpec.Of("fmap-max", 64, "progressive: the most feature maps of any block (default 64)"),
         OptionSpec.Of("drift", 1e-3, "progressive: weight ε of the drift term ε·E[D(x)²] in D's loss (default 1e-3, the paper's)"),
+        OptionSpec.Of("tiles", 0, "progressive: cut each image into square tiles of this side, e.g. --size 256 --tiles 64 for photo patches (default 0: whole images)"),
         OptionSpec.Of("mbstd-group", 4, "progressive: minibatch standard deviation group size in D (default 4; 0: the whole batch)"),
     };
 
@@ -56,8 +57,15 @@ public sealed class ProgressiveFamily : IGanFamily
     public IEnumerable<ITrainingObserver> RunObservers(RunDirectory run, GanSystem system) =>
         system is ProgressiveSystem p ? new ITrainingObserver[] { new ProgressivePictures(run, p) } : Array.Empty<ITrainingObserver>();
 
-    public (TensorDataset Train, TensorDataset? HeldOut) AdaptData(TensorDataset data, GanOptions options, Action<string>? log) =>
-        DigitPadding.Adapt(data, Name, log);
+    public (TensorDataset Train, TensorDataset? HeldOut) AdaptData(TensorDataset data, GanOptions options, Action<string>? log)
+    {
+        int tile = options.Get<int>("tiles");
+        if (tile < 0) throw new ArgumentException($"--tiles must not be negative (got {tile})");
+        if (tile == 0) return DigitPadding.Adapt(data, Name, log);
+        var tiles = ImageTiles.Cut(data, tile);
+        log?.Invoke($"progressive: {data.Count} images cut into {tiles.Count} tiles of {tile}×{tile}");
+        return (tiles, null);
+    }
 
     public string ResolveArch(GanOptions options, long[] exampleShape)
     {

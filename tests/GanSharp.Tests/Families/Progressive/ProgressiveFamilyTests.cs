@@ -288,3 +288,18 @@ public sealed class ProgressiveFamilyTests
         foreach (var t in header.Tensors.Values) t.Dispose();
     }
 }
+
+public sealed class ImageTilesTests
+{
+    [Fact]
+    public void TilesAreCutRowByRowAndBadSizesAreRefused()
+    {
+        using var data = new TensorDataset("one", arange(2 * 8 * 8, dtype: ScalarType.Byte).view(2, 1, 8, 8));
+        using var tiles = ImageTiles.Cut(data, 4);
+        Assert.Equal(new long[] { 8, 1, 4, 4 }, tiles.Data.shape);
+        Assert.True(tiles.Data[1].equal(data.Data[0, .., 0..4, 4..8]).all().item<bool>());    // top right of image 0
+        Assert.True(tiles.Data[6].equal(data.Data[1, .., 4..8, 0..4]).all().item<bool>());    // bottom left of image 1
+        var e = Assert.Throws<DataException>(() => ImageTiles.Cut(data, 3));
+        Assert.Contains("--tiles 3", e.Message);
+    }
+}
