@@ -86,7 +86,7 @@ public sealed class EvalContext : IDisposable
                 var z = System.SampleLatent(m, g);
                 var c = System.SampleCondition(m, g);
                 if (c is not null) conditions.Add(c);
-                chunks.Add(SampleGrids.Sample(System, z, c));
+                chunks.Add(System.MetricImages(SampleGrids.Sample(System, z, c)));
             }
             t = cat(chunks, 0).DetachFromDisposeScope(); // owned by the context: metrics run in their own scopes
             if (conditions.Count > 0) _conditions[n] = cat(conditions, 0).DetachFromDisposeScope(); // owned by the context

@@ -28,6 +28,7 @@ public sealed class TrainingRun : IDisposable
         Trainer.Observers.Add(new MetricsLog(dir.MetricsPath));
         Trainer.Observers.Add(new TrainingHealth(options, dir.LatestCheckpoint)); // before grids and checkpoints: a fault writes neither
         Trainer.Observers.Add(_grids);
+        Trainer.Observers.AddRange(GanFamilies.Get(options.Model).RunObservers(dir, System));
         Trainer.Observers.Add(Checkpoints);
         if (options.EvalEvery > 0)
         {

@@ -227,6 +227,12 @@ public class GanSystem : IDisposable
     /// </summary>
     public virtual Tensor GridImages(Tensor samples, Tensor? condition) => samples;
 
+    /// <summary>
+    /// Generated samples as metrics see them (default: as they are). A family that pads its training images (28×28
+    /// digits to 32×32 for a growing G) crops the padding away here, so the 28×28 domain classifier reads them.
+    /// </summary>
+    public virtual Tensor MetricImages(Tensor samples) => samples;
+
     /// <summary>G(z) (the condition is unused by unconditional families).</summary>
     public virtual Tensor Generate(Tensor z, Tensor? condition = null)
     {
