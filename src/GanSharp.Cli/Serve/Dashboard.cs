@@ -105,6 +105,7 @@ public sealed class Dashboard : IAsyncDisposable
         _app.MapGet("/", () => Asset("index.html", "text/html; charset=utf-8"));
         _app.MapGet("/app.js", () => Asset("app.js", "text/javascript; charset=utf-8"));
         _app.MapGet("/style.css", () => Asset("style.css", "text/css; charset=utf-8"));
+        _app.MapGet("/favicon.ico", () => Results.NoContent());            // browsers ask for it; there is none
         _app.MapGet("/api/runs", () =>
         {
             var runs = new JsonArray();
@@ -145,9 +146,10 @@ public sealed class Dashboard : IAsyncDisposable
 
     /// <summary>
     /// Server-sent events for one run, from byte <c>offset</c> of metrics.jsonl (or the Last-Event-ID a reconnecting
-    /// browser sends): <c>metrics</c> (new lines; the event id is the offset after them), <c>samples</c> and
-    /// <c>checkpoints</c> (whenever they change; sent once at the start), <c>reset</c> when metrics.jsonl shrank (a
-    /// resume dropped lines: reload), and a comment every 15 s to keep the connection.
+    /// browser sends): <c>metrics</c> (new lines; the event id is the offset after them), <c>options</c>,
+    /// <c>samples</c> and <c>checkpoints</c> (whenever they change; each sent once at the start), <c>reset</c> when metrics.jsonl was rewritten
+    /// (a resume dropped lines: the bytes before the offset changed, or the file shrank; the page reloads), and a
+    /// comment every 15 s to keep the connection.
     /// </summary>
     private async Task Events(HttpContext ctx)
     {
@@ -171,16 +173,19 @@ public sealed class Dashboard : IAsyncDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, _app.Lifetime.ApplicationStopping);
         var token = stop.Token;
         string metrics = Path.Combine(dir, "metrics.jsonl");
-        string? samples = null, checkpoints = null;
+        string? samples = null, checkpoints = null, options = null;
         var lastWrite = DateTime.UtcNow;
+        // The offset must end a line of the file as it is now; later, the bytes before it must stay the same.
+        byte[]? anchor = MetricsTail.Anchor(metrics, offset);
         try
         {
             await Send(ctx, "retry: 1000\n\n", token).ConfigureAwait(false);
             while (!token.IsCancellationRequested)
             {
-                long length = File.Exists(metrics) ? new FileInfo(metrics).Length : 0;
-                if (length < offset)
+                byte[]? now = MetricsTail.Anchor(metrics, offset);
+                if (anchor is null || now is null || !now.AsSpan().SequenceEqual(anchor) || (anchor.Length > 0 && anchor[^1] != (byte)'\n'))
                 {
+                    long length = File.Exists(metrics) ? new FileInfo(metrics).Length : 0;
                     await Send(ctx, $"event: reset\ndata: {length}\n\n", token).ConfigureAwait(false);
                     return;                                        // the page reloads the run and reconnects
                 }
@@ -188,8 +193,15 @@ public sealed class Dashboard : IAsyncDisposable
                 if (next > offset)
                 {
                     offset = next;
+                    anchor = MetricsTail.Anchor(metrics, offset);
                     var data = new JsonArray(lines.Select(l => (JsonNode)l).ToArray()).ToJsonString();
                     await Send(ctx, $"id: {offset}\nevent: metrics\ndata: {data}\n\n", token).ConfigureAwait(false);
+                    lastWrite = DateTime.UtcNow;
+                }
+                if (RunFolder.Options(dir)?.ToJsonString() is { } o && o != options)
+                {
+                    options = o;                                   // a resume may raise the steps
+                    await Send(ctx, $"event: options\ndata: {o}\n\n", token).ConfigureAwait(false);
                     lastWrite = DateTime.UtcNow;
                 }
                 string s = RunFolder.SampleSteps(dir).ToJsonString();

@@ -96,7 +96,8 @@ public sealed class RunFolder(string root)
         };
     }
 
-    private static JsonObject? Options(string dir)
+    /// <summary>The "options" object of the run's options.json, or null while it is missing or unreadable.</summary>
+    public static JsonObject? Options(string dir)
     {
         try
         {
@@ -202,6 +203,30 @@ public static class MetricsTail
         catch (FileNotFoundException)
         {
             return (new List<JsonObject>(), 0);
+        }
+    }
+
+    /// <summary>
+    /// Up to 64 bytes of the file just before <paramref name="offset"/> (the end of the last line sent), or null when
+    /// the file is shorter than that: a stream compares them on every poll, so that a file rewritten by a resume
+    /// (truncated, then grown past the old offset before the next poll) is noticed and not read from a stale offset.
+    /// </summary>
+    public static byte[]? Anchor(string path, long offset)
+    {
+        if (offset == 0) return Array.Empty<byte>();
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (fs.Length < offset) return null;
+            int n = (int)Math.Min(64, offset);
+            fs.Seek(offset - n, SeekOrigin.Begin);
+            var bytes = new byte[n];
+            fs.ReadExactly(bytes);
+            return bytes;
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 

@@ -204,6 +204,7 @@ public sealed class DashboardTests : IAsyncLifetime
         using (resp)
         {
             var t = TimeSpan.FromSeconds(10);
+            Assert.Equal(20, JsonNode.Parse((await sse.Next("options", t)).Data)!["steps"]!.GetValue<int>());
             Assert.Equal("[10,20]", (await sse.Next("samples", t)).Data);
             Assert.Contains("step-000020.ckpt", (await sse.Next("checkpoints", t)).Data);
             Assert.True(await sse.Quiet(TimeSpan.FromMilliseconds(300)));      // nothing new yet
@@ -225,6 +226,10 @@ public sealed class DashboardTests : IAsyncLifetime
             WriteGrid(_runA, 30);
             Assert.Equal("[10,20,30]", (await sse.Next("samples", t)).Data);
 
+            // A resume that raises the steps rewrites options.json: the page gets the new options.
+            File.WriteAllText(Path.Combine(_runA, "options.json"), "{\"options\":{\"model\":\"mlp\",\"data\":\"ring\",\"steps\":40,\"batch\":32}}");
+            Assert.Equal(40, JsonNode.Parse((await sse.Next("options", t)).Data)!["steps"]!.GetValue<int>());
+
             // A browser reconnecting sends the last id it saw and gets what came after it, once.
             var (resp2, again) = await Open("id=a&offset=0", lastEventId: afterFirst);
             using (resp2)
@@ -238,6 +243,29 @@ public sealed class DashboardTests : IAsyncLifetime
             e = await sse.Next("reset", t);
             Assert.Equal(new FileInfo(metrics).Length.ToString(), e.Data);
         }
+    }
+
+    [Fact]
+    public async Task AFileRewrittenPastTheOldOffsetIsAResetNotAMisreadLine()
+    {
+        string metrics = Path.Combine(_runA, "metrics.jsonl");
+        long start = new FileInfo(metrics).Length;
+        var (resp, sse) = await Open($"id=a&offset={start}");
+        using (resp)
+        {
+            await sse.Next("checkpoints", TimeSpan.FromSeconds(10));
+            // A resume from step 10 rewrites the file, then training appends more than was there before the next poll.
+            string rewritten = Line(10, 1.1) + Line(11, 1.7) + Line(12, 1.8) + Line(13, 1.9);
+            Assert.True(rewritten.Length > start);
+            File.WriteAllText(metrics + ".tmp", rewritten);
+            File.Move(metrics + ".tmp", metrics, overwrite: true);
+            var e = await sse.Next(TimeSpan.FromSeconds(10));
+            Assert.Equal(("reset", rewritten.Length.ToString()), (e.Event, e.Data));
+        }
+        // An offset inside a line is refused the same way: the page reloads and gets a good one.
+        var (resp2, sse2) = await Open("id=a&offset=5");
+        using (resp2)
+            Assert.Equal("reset", (await sse2.Next(TimeSpan.FromSeconds(10))).Event);
     }
 
     [Fact]

@@ -121,6 +121,7 @@ function connect(id, offset) {
   source.onerror = () => setLive(false);
   const mine = (f) => (e) => { if (current && current.id === id) f(JSON.parse(e.data)); };
   source.addEventListener('metrics', mine((lines) => { addLines(lines); current.state = 'training'; render(); }));
+  source.addEventListener('options', mine((options) => { current.options = options; renderOptions(); render(); }));
   source.addEventListener('samples', mine((steps) => { current.samples = steps; renderSamples(); }));
   source.addEventListener('checkpoints', mine((list) => { current.checkpoints = list; renderCheckpoints(); }));
   source.addEventListener('reset', () => { source.close(); source = null; showRun(id); });
