@@ -50,6 +50,7 @@ public static class Program
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(TranslateCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());

@@ -13,6 +13,7 @@ namespace GanSharp.Runs;
 public sealed class TrainingRun : IDisposable
 {
     private readonly SampleGrids _grids;
+    private readonly TensorBoardLog? _tensorBoard;
 
     private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, Action<string>? log, TensorDataset? heldOut)
     {
@@ -35,6 +36,11 @@ public sealed class TrainingRun : IDisposable
             var ctx = Evaluator.Context(System, new EvalSettings { Samples = options.EvalSamples, Seed = ShuffledBatches.MixSeed(options.Seed, -5) }, log);
             Eval = new EvalObserver(dir, ctx, MetricRegistry.Parse(options.Metrics));
             Trainer.Observers.Insert(Trainer.Observers.Count - 1, Eval); // before the checkpointer
+        }
+        if (options.Tensorboard)
+        {
+            _tensorBoard = new TensorBoardLog(dir);
+            Trainer.Observers.Add(_tensorBoard);                        // last: it mirrors what the others wrote
         }
     }
 
@@ -182,6 +188,7 @@ public sealed class TrainingRun : IDisposable
     public void Dispose()
     {
         _grids.Dispose();
+        _tensorBoard?.Dispose();
         Eval?.Dispose();
         Trainer.Dispose();
         System.Dispose();

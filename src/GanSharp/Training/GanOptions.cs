@@ -221,6 +221,10 @@ public sealed class GanOptions
 
     [Option("Write metrics.jsonl every N steps (default 10)")]
     public int LogEvery { get; set; } = 10;
+
+    /// <summary>Also write a TensorBoard event file in the run directory (scalars of metrics.jsonl, sample grids as images).</summary>
+    [Option("Also write a TensorBoard event file in the run directory: every metrics.jsonl number as a scalar, sample grids as images (off by default)")]
+    public bool Tensorboard { get; set; }
     [Option("Write a sample grid every N steps (default 250)")]
     public int SampleEvery { get; set; } = 250;
     [Option("Write a checkpoint every N steps (default 500)")]
