@@ -83,6 +83,7 @@ public static class Evaluator
         {
             "ring" or "grid" => null,
             "mnist" or "fashion-mnist" or "stacked-mnist" => Datasets.Open(o.Data, new DatasetOpenOptions { Split = "test", DataDir = o.DataDir, Seed = 20_240 }, log),
+            "shapes" => Datasets.Open(o.Data, new DatasetOpenOptions { Split = "test", Size = o.Size, Count = 2000, Seed = 20_240 }, log),   // generated: a bounded reference
             _ => Datasets.Open(o.Data, new DatasetOpenOptions { Size = o.Size, Channels = o.Channels }, log),
         };
         string? net = settings.FeatureNet ?? DefaultFeatureNet(o.Data);
