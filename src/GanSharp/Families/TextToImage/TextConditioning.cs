@@ -136,10 +136,10 @@ public static class TextToImageData
     /// the "test" split (seen combinations), the second from the "heldout" split (unseen ones); for other captioned
     /// data the first of its test split; otherwise none (the grids then use training captions).
     /// </summary>
-    public static TensorDataset? HeldOut(GanOptions o, Action<string>? log, int count = GridRows)
+    public static TensorDataset? HeldOut(GanOptions o, Action<string>? log, int count = GridRows, string? cacheRoot = null)
     {
         DatasetOpenOptions Open(string split, int count) =>
-            new() { DataDir = o.DataDir, Size = o.Size, Channels = o.Channels, Seed = o.Seed, Count = count, Split = split };
+            new() { DataDir = o.DataDir, Size = o.Size, Channels = o.Channels, Seed = o.Seed, Count = count, Split = split, CacheDir = cacheRoot };
         if (o.Data == "shapes")
         {
             using var seen = Datasets.Open("shapes", Open("test", count / 2), log);
