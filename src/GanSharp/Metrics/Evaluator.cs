@@ -91,6 +91,7 @@ public static class Evaluator
         {
             "ring" or "grid" => null,
             "mnist" or "fashion-mnist" or "stacked-mnist" => Datasets.Open(data, new DatasetOpenOptions { Split = "test", DataDir = o.DataDir, Seed = 20_240 }, log),
+            "shapes" => Datasets.Open(data, new DatasetOpenOptions { Split = "test", Size = o.Size, Count = 2000, Seed = 20_240 }, log),   // generated: a bounded reference
             _ => Datasets.Open(data, new DatasetOpenOptions { Size = o.Size, Channels = o.Channels, Resize = o.Resize }, log),
         };
         if (settings.Reference is not null && reference is not null && !reference.ExampleShape.SequenceEqual(system.ExampleShape))

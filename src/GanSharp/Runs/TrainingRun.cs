@@ -145,6 +145,7 @@ public sealed class TrainingRun : IDisposable
             Channels = o.Channels,
             Resize = o.Resize,
             Seed = o.Seed,
+            Count = o.DataCount > 0 ? o.DataCount : new DatasetOpenOptions().Count,
         }, log);
         var (train, heldOut) = GanFamilies.Get(o.Model).AdaptData(raw, o, log);
         if (!ReferenceEquals(train, raw) && !ReferenceEquals(heldOut, raw)) raw.Dispose();

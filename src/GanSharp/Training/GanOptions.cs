@@ -40,6 +40,10 @@ public sealed class GanOptions
     [Option("How image-folder pictures that are not square become --size: crop (default: the centred square), pad (borders; transparent with 4 channels) or stretch")]
     public GanSharp.Data.ResizeMode Resize { get; set; } = GanSharp.Data.ResizeMode.Crop;
 
+    /// <summary>Examples a generated dataset makes (captioned shapes); 0: the dataset's own default.</summary>
+    [Option("Examples to generate for generated datasets such as shapes (default 0: the dataset's default)")]
+    public int DataCount { get; set; }
+
     /// <summary>The training set doubled with x-flips (stylegan2-ada's --mirror; <see cref="GanSharp.Augment.Mirror"/>).</summary>
     [Option("Double the training images with left-right mirrored copies (stylegan2-ada's --mirror)")]
     public bool Mirror { get; set; }
@@ -338,6 +342,7 @@ public sealed class GanOptions
         {
             if (v <= 0) throw new ArgumentException($"--{name} must be positive (got {v})");
         }
+        if (DataCount < 0) throw new ArgumentException($"--data-count must be 0 (the dataset's default) or positive, got {DataCount}");
         Positive(Steps, "steps");
         Positive(Batch, "batch");
         Positive(DSteps, "d-steps");

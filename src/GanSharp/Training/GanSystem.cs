@@ -222,6 +222,12 @@ public class GanSystem : IDisposable
     public virtual int? GridColumns(long n) => null;
 
     /// <summary>
+    /// What each row of the progress grid of n samples shows (e.g. the caption it was drawn from), written beside the
+    /// grids as samples/rows.txt; null when rows need no legend.
+    /// </summary>
+    public virtual IReadOnlyList<string>? GridRowLabels(long n) => null;
+
+    /// <summary>
     /// Extra images shown beside the samples in a progress grid (e.g. each held-out input next to its output):
     /// given the samples, returns the grid's images; default the samples alone.
     /// </summary>
