@@ -55,6 +55,7 @@ public static class Program
         root.Subcommands.Add(TranslateCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(Text2ImgCommand.Create());
+        root.Subcommands.Add(FeatnetCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);
         return root;

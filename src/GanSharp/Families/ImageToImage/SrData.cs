@@ -22,6 +22,24 @@ public sealed record SrEvalImage(string Path, Tensor Hr, Tensor Lr) : IDisposabl
 /// </summary>
 public static class SrData
 {
+    /// <summary>The seed of <see cref="SplitFolder"/>: a folder splits the same way for every run and command.</summary>
+    public const long SplitSeed = 20170315;
+
+    /// <summary>
+    /// The photos of <paramref name="folder"/> (PNG/JPEG with both sides ≥ <paramref name="minSide"/>, one per
+    /// picture, see <see cref="PhotoSources.ListPhotos"/>) split by photo with <see cref="SplitSeed"/>: the split
+    /// every SR run, 'featnet train' and 'eval-sr --split test' use for that folder.
+    /// </summary>
+    public static SrSplit SplitFolder(string folder, int minSide, double testFraction, string who = "super-resolution")
+    {
+        if (!Directory.Exists(folder))
+            throw new DataException($"{who} crops photos from a folder, but '{folder}' is not a folder: pass --data FOLDER of large photos (see 'gansharp data fetch photos')");
+        var photos = PhotoSources.ListPhotos(folder, minSide);
+        if (photos.Count < 2)
+            throw new DataException($"'{folder}' has {photos.Count} PNG/JPEG photos of at least {minSide}×{minSide} pixels: {who} needs at least 2 (one to train on, one to test)");
+        return SplitByImage(photos, testFraction, SplitSeed);
+    }
+
     /// <summary>
     /// Splits photos by image with a seeded shuffle: round(fraction·n) test photos (at least 1, and at least 1 left
     /// for training), the rest for training. Both lists keep the input order.
