@@ -70,7 +70,7 @@ public sealed class CascadeFamily : IGanFamily
     {
         OptionSpec.Of("outputs", 9, "cascade: images k made at once, the CRN loss taking the best one per example (default 9; 1: a single image per label)"),
         OptionSpec.Of("adversarial", false, "cascade: add a conditional D on the last stage and its loss to G's (our variant; default false: CRN's feature matching alone)"),
-        OptionSpec.Of("adv-weight", 1.0, "cascade: weight of the adversarial term in G's loss with --adversarial (default 1)"),
+        OptionSpec.Of("cascade-adv-weight", 1.0, "cascade: weight of the adversarial term in G's loss with --adversarial (default 1)"),
     };
 
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
@@ -107,7 +107,7 @@ public sealed class CascadeFamily : IGanFamily
         bool adversarial = o.Get<bool>("adversarial");
         string? why =
             o.Get<int>("outputs") < 1 ? $"--outputs must be at least 1 (got {o.Get<int>("outputs")})" :
-            o.Get<double>("adv-weight") < 0 ? $"--adv-weight must not be negative (got {o.Get<double>("adv-weight")})" :
+            o.Get<double>("cascade-adv-weight") < 0 ? $"--cascade-adv-weight must not be negative (got {o.Get<double>("cascade-adv-weight")})" :
             o.FeatureMatching ? "--feature-matching is not available for cascade (its loss is CRN's feature matching already)" :
             o.Unrolled > 0 ? "--unrolled is not available for cascade" :
             o.InstanceNoise > 0 ? "--instance-noise is not available for cascade" :
@@ -227,7 +227,7 @@ public sealed class CascadeSystem : GanSystem, IClassConditional
         int channels = (int)shape[0], side = (int)shape[1];
         NumClasses = classes;
         Adversarial = options.Get<bool>("adversarial");
-        AdvWeight = options.Get<double>("adv-weight");
+        AdvWeight = options.Get<double>("cascade-adv-weight");
         Padded = DigitPadding.WasPadded(options, shape);
         if (classifier.InputShape[0] != channels)
             throw new ArgumentException($"the classifier {classifier.ClassifierName} reads {classifier.InputShape[0]}-channel images, '{options.Data}' has {channels}");
