@@ -238,8 +238,10 @@ public sealed class DashboardTests : IAsyncLifetime
                 Assert.Equal(new[] { 22, 23 }, JsonNode.Parse(e.Data)!.AsArray().Select(l => l!["step"]!.GetValue<int>()));
             }
 
-            // A resume drops lines after its checkpoint: the file shrinks and the page is told to reload.
-            File.WriteAllText(metrics, Line(10, 1.1));
+            // A resume drops lines after its checkpoint (RunDirectory.TruncateMetrics replaces the file atomically):
+            // the file shrinks and the page is told to reload.
+            File.WriteAllText(metrics + ".tmp", Line(10, 1.1));
+            File.Move(metrics + ".tmp", metrics, overwrite: true);
             e = await sse.Next("reset", t);
             Assert.Equal(new FileInfo(metrics).Length.ToString(), e.Data);
         }

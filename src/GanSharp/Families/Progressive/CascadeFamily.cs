@@ -49,7 +49,7 @@ public static class ClassifierFeatures
 /// loss, min over the k images of Σ_l ‖Φ_l(x) − Φ_l(g_u)‖₁ (mean per layer; l = 0 the pixels), Φ the dataset's own
 /// classifier (fashion-cnn, mnist-cnn) read on the 28×28 centre. Its only randomness is which of the k images a sample
 /// shows. <c>--adversarial</c> (our variant) adds a conditional D on the last stage's images and its loss, weighted by
-/// <c>--adv-weight</c>, to G's.
+/// <c>--cascade-adv-weight</c>, to G's.
 /// </summary>
 public sealed class CascadeFamily : IGanFamily
 {
