@@ -18,33 +18,8 @@ public sealed class EngineStep : IIteration
 {
     private readonly Trainer _trainer;
 
+    /// <summary>The family's system, built through its registry entry as `gansharp train FAMILY` builds it.</summary>
     public EngineStep(GanOptions o, TensorDataset data)
-    {
-        var (g, d) = GanModels.Build(o, data.ExampleShape);
-        _trainer = new Trainer(new GanSystem(g, d, o, data.ExampleShape), data);
-    }
-
-    public int Step => _trainer.Step;
-
-    public void Run()
-    {
-        using var scope = NewDisposeScope();
-        _trainer.TrainStep();
-    }
-
-    public void Dispose()
-    {
-        _trainer.System.Dispose();
-        _trainer.Dispose();
-    }
-}
-
-/// <summary>One training step of any family, built through its registry entry (as `gansharp train FAMILY` builds it).</summary>
-public sealed class FamilyStep : IIteration
-{
-    private readonly Trainer _trainer;
-
-    public FamilyStep(GanOptions o, TensorDataset data)
     {
         var family = GanFamilies.Get(o.Model);
         o.Arch = family.ResolveArch(o, data.ExampleShape);
