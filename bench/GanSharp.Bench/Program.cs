@@ -10,6 +10,7 @@ using GanSharp.Bench;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "soak") return Soak.Run(args[1..]); // the soak benchmark (Soak.cs, bench/soak.sh)
 
 BenchArgs a;
 PyTorchNumbers pytorch;

@@ -139,6 +139,8 @@ public static class ModelImport
         string full = Path.GetFullPath(runDir).TrimEnd(Path.DirectorySeparatorChar);
         string parent = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{runDir}' cannot be a run directory");
         string name = Path.GetFileName(full);
+        if (RunDirectory.HoldsRun(full))
+            throw new ArgumentException($"--out '{runDir}' already holds files (a run?): it must not exist or be empty; choose another --out");
         using var g = ReadGenerator(file, arch, widthG);
         var options = new GanOptions
         {

@@ -38,6 +38,7 @@ public sealed class RunData
     {
         var run = new RunData(root);
         string options = Path.Combine(run.Root, "options.json");
+        if (File.Exists(run.Root)) throw new ArgumentException($"'{root}' is a file, not a run directory: pass the run's folder (the one holding options.json)");
         if (!Directory.Exists(run.Root)) throw new ArgumentException($"run directory '{root}' does not exist");
         if (!File.Exists(options)) throw new ArgumentException($"'{root}' is not a run directory (no options.json)");
         try

@@ -212,13 +212,14 @@ public sealed class RunDirectory : IDisposable
         return path;
     }
 
+    // Weights, optimizer moments and EMA averages; family and engine state ("state.*", where NaN can be a
+    // legitimate "unset") and the generator state are not judged.
     private static string? FirstNonFinite(List<(string Name, TorchSharp.torch.Tensor Value)> tensors)
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
-        // Weights, buffers and optimizer moments; the engine's bookkeeping under "state." may hold NaN on purpose
-        // (ADA's r_t before its first measurement).
         foreach (var (name, t) in tensors)
-            if (!name.StartsWith("state.", StringComparison.Ordinal) && t.is_floating_point() && !t.isfinite().all().item<bool>()) return name;
+            if (!name.StartsWith("state.", StringComparison.Ordinal) && name != "rng"
+                && t.is_floating_point() && !t.isfinite().all().item<bool>()) return name;
         return null;
     }
 

@@ -42,6 +42,36 @@ public sealed class BadInputFixture : IDisposable
         Paths["bad.json"] = Path.Combine(t, "bad.json");
         File.WriteAllText(Paths["bad.json"], "{ \"name\": \"s\", ");
         Paths["out"] = Path.Combine(t, "out");
+        // The run's checkpoint file itself (a GAN checkpoint is another kind's file for 'classifier'), its G as
+        // safetensors (an mlp G: another family's weights for 'import --arch dcgan64'), a pix2pix run for
+        // 'translate', and tiny MNIST-format files so no command reaches for the network.
+        Paths["run.ckpt"] = RunDirectory.ResolveCheckpoint(Paths["run"]);
+        Paths["mlp.safetensors"] = Path.Combine(t, "mlp-g.safetensors");
+        var (eHeader, eTensors) = CheckpointFile.Load(Paths["run.ckpt"]);
+        GanSharp.Interop.SafeTensors.Save(Paths["mlp.safetensors"], eTensors.Where(kv => kv.Key.StartsWith("G.", StringComparison.Ordinal)).Select(kv => (kv.Key[2..], kv.Value)));
+        foreach (var v in eTensors.Values) v.Dispose();
+        // A valid dcgan64 generator (width 4) in GanSharp's names, for import cases that get past the file.
+        Paths["dcgan64.safetensors"] = Path.Combine(t, "dcgan64-g.safetensors");
+        var (g64, d64) = GanSharp.Families.GanModels.Build(new GanOptions { Model = "dcgan", Arch = "dcgan64", WidthG = 4, WidthD = 4, ZDim = 8 }, [3, 64, 64]);
+        using (g64)
+        using (d64)
+            GanSharp.Interop.SafeTensors.Save(Paths["dcgan64.safetensors"], g64.state_dict().Select(kv => (kv.Key, kv.Value)));
+        Paths["idx"] = Path.Combine(t, "idx");
+        GanSharp.Tests.Reliability.KillAnywhere.WriteData(t);
+        string photos = Path.Combine(t, "photos");
+        var p2p = new GanOptions
+        {
+            Model = "pix2pix", Data = photos, Size = 16, Steps = 1, Batch = 4, WidthG = 4, WidthD = 4,
+            Threads = 1, LogEvery = 1, SampleEvery = 1, CheckpointEvery = 1, SampleCount = 4, Seed = 3,
+        };
+        p2p.Set("task", "edges");
+        var (pData, pHeld) = TrainingRun.OpenDataWithHeldOut(p2p);
+        using (pData)
+        using (pHeld)
+        using (var run = TrainingRun.Create(p2p, pData, t, "p2p", heldOut: pHeld))
+            Assert.True(run.Run());
+        Paths["p2p"] = Path.Combine(t, "p2p");
+        Paths["photo"] = Directory.GetFiles(photos).Order(StringComparer.Ordinal).First();
     }
 
     public void Dispose() => _tmp.Dispose();
@@ -103,6 +133,48 @@ public sealed class BadInputTests(BadInputFixture fixture, ITestOutputHelper out
         { "sweep: PNG as sweep", "sweep {png} --out {out}", "" },
         { "sweep: corrupt JSON", "sweep {bad.json} --out {out}", "" },
         { "sweep: negative jobs", "sweep {sweep} --jobs -1 --out {out}", "" },
+        // train: another family's run
+        { "train: resume another family's run", "train dcgan --resume {run}", "trains model 'mlp', not 'dcgan'" },
+        // data
+        { "data: unknown dataset", "data fetch no-such-data", "" },
+        { "data: no subcommand argument", "data fetch", "" },
+        // list
+        { "list: unknown section", "list no-such-section", "" },
+        // classifier
+        { "classifier: missing weights", "classifier test --weights {missing} --data mnist --data-dir {idx}", "" },
+        { "classifier: PNG as weights", "classifier test --weights {png.ckpt} --data mnist --data-dir {idx}", "" },
+        { "classifier: a GAN checkpoint as weights", "classifier test --weights {run.ckpt} --data mnist --data-dir {idx}", "" },
+        { "classifier: missing data dir", "classifier test --weights mnist-cnn --data mnist --data-dir {missing}", "" },
+        { "classifier: negative epochs", "classifier train --data mnist --data-dir {idx} --epochs -1 --out {out}/c.ckpt", "" },
+        { "classifier: batch out of range", "classifier train --data mnist --data-dir {idx} --batch 0 --out {out}/c.ckpt", "" },
+        // export
+        { "export: missing checkpoint", "export {missing} --out {out}/g.safetensors", "does not exist" },
+        { "export: PNG as checkpoint", "export {png.ckpt} --out {out}/g.safetensors", "is not a GanSharp checkpoint" },
+        { "export: corrupt checkpoint", "export {corrupt} --out {out}/g.safetensors", "is corrupt" },
+        { "export: foreign checkpoint", "export {foreign} --out {out}/g.safetensors", "is not a GanSharp training checkpoint" },
+        { "export: unknown format", "export {run} --format onnx --out {out}/g.safetensors", "" },
+        // import
+        { "import: missing file", "import {missing} --out {out}/imp", "" },
+        { "import: PNG as safetensors", "import {png} --out {out}/imp", "" },
+        { "import: another family's weights", "import {mlp.safetensors} --arch dcgan64 --out {out}/imp", "" },
+        { "import: into an existing run", "import {dcgan64.safetensors} --out {run}", "already holds files" },
+        { "import: negative width", "import {dcgan64.safetensors} --width-g -4 --out {out}/imp", "does not match" },
+        { "import: width out of range", "import {dcgan64.safetensors} --width-g 4096 --out {out}/imp", "does not match" },
+        // report
+        { "report: missing run", "report {missing}", "" },
+        { "report: PNG as run", "report {png}", "is a file, not a run directory" },
+        { "report: negative frames", "report {run} --max-frames -1", "--max-frames must be positive" },
+        { "report: compare a missing run", "report {run} --compare {missing} --out {out}/c.html", "" },
+        // translate
+        { "translate: missing checkpoint", "translate {photo} --checkpoint {missing} --out {out}/t.png", "does not exist" },
+        { "translate: corrupt checkpoint", "translate {photo} --checkpoint {corrupt} --out {out}/t.png", "is corrupt" },
+        { "translate: another family's checkpoint", "translate {photo} --checkpoint {run} --out {out}/t.png", "" },
+        { "translate: missing image", "translate {missing} --checkpoint {p2p} --out {out}/t.png", "" },
+        { "translate: a checkpoint as the image", "translate {run.ckpt} --checkpoint {p2p} --out {out}/t.png", "" },
+        { "translate: negative overlap", "translate {photo} --checkpoint {p2p} --overlap -3 --out {out}/t.png", "--overlap must be between 0 and" },
+        { "translate: overlap out of range", "translate {photo} --checkpoint {p2p} --overlap 99 --out {out}/t.png", "--overlap must be between 0 and" },
+        // completion
+        { "completion: unknown shell", "completion fish", "" },
     };
 
     private static string Hash(string dir)
@@ -126,7 +198,7 @@ public sealed class BadInputTests(BadInputFixture fixture, ITestOutputHelper out
             foreach (var (k, v) in _paths) a = a.Replace("{" + k + "}", v, StringComparison.Ordinal);
             return a;
         }).ToArray();
-        string before = Hash(_paths["run"]);
+        string before = Hash(_paths["run"]) + Hash(_paths["p2p"]);
 
         var (code, stdout, stderr) = TestUtil.RunCli(args);
 
@@ -136,6 +208,6 @@ public sealed class BadInputTests(BadInputFixture fixture, ITestOutputHelper out
         Assert.True(lines.Length == 1 && lines[0].StartsWith("error: ", StringComparison.Ordinal),
             $"{what}: stderr is not one 'error:' line:\n{stderr}");
         if (expected.Length > 0) Assert.Contains(expected, lines[0]);
-        Assert.Equal(before, Hash(_paths["run"]));
+        Assert.Equal(before, Hash(_paths["run"]) + Hash(_paths["p2p"]));
     }
 }
