@@ -129,7 +129,7 @@ public static class TextToImageData
     public const int GridRows = 8;
 
     /// <summary>The fields every text-to-image family reads from a batch.</summary>
-    public static readonly string[] RequiredFields = [BatchFields.Image, CaptionFields.Captions, CaptionFields.CaptionCount, CaptionFields.Attributes];
+    public static readonly string[] RequiredFields = [BatchFields.Image, BatchFields.Text, CaptionFields.Captions, CaptionFields.CaptionCount, CaptionFields.Attributes];
 
     /// <summary>
     /// <paramref name="count"/> held-out captioned examples for the progress grids: for shapes the first half from

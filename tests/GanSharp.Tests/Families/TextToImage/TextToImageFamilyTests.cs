@@ -285,7 +285,7 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
         foreach (var (o, model) in new[] { (GanCls(2), "gan-cls"), (StackGan(2), "stackgan"), (EncoderOptions(2), "text-encoder") })
         {
             var e = Assert.Throws<ArgumentException>(() => TrainingRun.Create(o, data, tmp.Path, model));
-            Assert.StartsWith($"the {model} model needs 'captions' in each example, but 'tiny' provides 'image', 'label'", e.Message);
+            Assert.StartsWith($"the {model} model needs '{(model == "text-encoder" ? "captions" : "text")}' in each example, but 'tiny' provides 'image', 'label'", e.Message);
             Assert.DoesNotContain('\n', e.Message);
             Assert.False(Directory.Exists(System.IO.Path.Combine(tmp.Path, model)));
         }
