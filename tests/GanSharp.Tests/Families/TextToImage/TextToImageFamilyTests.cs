@@ -180,6 +180,21 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
     }
 
     [Fact]
+    public void ATunedTextEncoderLearnsWithDAndResumesBitForBit()
+    {
+        using var data = Shapes(32, 16);
+        using var tmp = new TestUtil.TempDir();
+        var o = GanCls(3, "gan-cls");
+        o.Set("tune-text-encoder", true);
+        AssertResumesBitForBit(o, data, data, tmp.Path, 1);
+        var (pretrained, _) = PretrainedTextEncoder.Load(encoder.Path);
+        var (tuned, _) = PretrainedTextEncoder.Load(System.IO.Path.Combine(tmp.Path, "full"));
+        using (pretrained)
+        using (tuned)
+            Assert.Contains(pretrained.parameters().Zip(tuned.parameters()), p => !p.First.equal(p.Second).all().item<bool>());
+    }
+
+    [Fact]
     public void TheMatchingAwareLossAndItsLoggedPairsMatchTheHandValues()
     {
         // Logits: real-right [0, ln 3], real-wrong [ln 3], fake-right [−ln 3].
