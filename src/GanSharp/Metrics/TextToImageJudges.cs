@@ -42,7 +42,8 @@ public static class TextToImageJudges
         model.Dispose();
         log?.Invoke($"training the shapes attribute classifier ({ClassifierSteps} steps on {TrainImages} real images; cached afterwards)");
         using var data = Shapes("train", TrainImages, log);
-        model = AttributeClassifierTrainer.Train(data, ClassifierSteps, ClassifierSeed);
+        model = AttributeClassifierTrainer.Train(data, ClassifierSteps, ClassifierSeed,
+            progress: (step, loss) => { if ((step + 1) % 500 == 0) log?.Invoke($"attribute classifier step {step + 1}/{ClassifierSteps}: loss {loss:F4}"); });
         Save(path, header, model.state_dict().Select(kv => ("C." + kv.Key, kv.Value)), log);
         return model;
     }
@@ -65,7 +66,8 @@ public static class TextToImageJudges
         image.Dispose();
         log?.Invoke($"training the R-precision judge ({EmbeddingSteps} steps on {TrainImages} real images; cached afterwards)");
         using var data = Shapes("train", TrainImages, log);
-        var trained = JointEmbeddingTrainer.Train(data, EmbeddingSteps, EmbeddingSeed, settings);
+        var trained = JointEmbeddingTrainer.Train(data, EmbeddingSteps, EmbeddingSeed, settings,
+            (step, loss) => { if ((step + 1) % 500 == 0) log?.Invoke($"judge embedding step {step + 1}/{EmbeddingSteps}: loss {loss:F4}"); });
         Save(path, header, trained.Text.state_dict().Select(kv => ("T." + kv.Key, kv.Value))
             .Concat(trained.Image.state_dict().Select(kv => ("I." + kv.Key, kv.Value))), log);
         return (trained.Text, trained.Image);

@@ -92,7 +92,7 @@ public sealed class GanClsFamily : IGanFamily
     public (TensorDataset Train, TensorDataset? HeldOut) AdaptData(TensorDataset data, GanOptions options, Action<string>? log)
     {
         TextToImageSystem.CheckEncoderExists(options);
-        return (data, TextToImageData.HeldOut(options, log));
+        return (TextToImageData.PadToPowerOfTwo(data), TextToImageData.HeldOut(options, log));
     }
 
     public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)

@@ -76,7 +76,7 @@ public sealed class StackGanFamily : IGanFamily
     public (TensorDataset Train, TensorDataset? HeldOut) AdaptData(TensorDataset data, GanOptions options, Action<string>? log)
     {
         TextToImageSystem.CheckEncoderExists(options, options.Get<string>("stage") == "2" ? "stage1-from" : "text-encoder");
-        return (data, TextToImageData.HeldOut(options, log));
+        return (TextToImageData.PadToPowerOfTwo(data), TextToImageData.HeldOut(options, log));
     }
 
     public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GanSharp.Data;
 using GanSharp.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GanSharp.Families.TextToImage;
@@ -129,7 +130,7 @@ public static class TextToImageData
     public const int GridRows = 8;
 
     /// <summary>The fields every text-to-image family reads from a batch.</summary>
-    public static readonly string[] RequiredFields = [BatchFields.Image, CaptionFields.Captions, CaptionFields.CaptionCount, CaptionFields.Attributes];
+    public static readonly string[] RequiredFields = [BatchFields.Image, BatchFields.Text, CaptionFields.Captions, CaptionFields.CaptionCount, CaptionFields.Attributes];
 
     /// <summary>
     /// <paramref name="count"/> held-out captioned examples for the progress grids: for shapes the first half from
@@ -150,9 +151,27 @@ public static class TextToImageData
         {
             using var test = Datasets.Open(o.Data, Open("test", count), log);
             using var idx = arange(Math.Min(count, test.Count));
-            return Rows(test, idx, test.Name);
+            using var rows = Rows(test, idx, test.Name);
+            return PadToPowerOfTwo(rows);
         }
         return null;
+    }
+
+    /// <summary>
+    /// Square images whose side is not a power of two (28×28 captioned MNIST) padded with zeros (their black
+    /// background) to the next power of two, as the DCGAN-style text-to-image networks take; other data as it is
+    /// (the same object). A padded dataset has its own tensors (fields cloned) and shares the attachments.
+    /// </summary>
+    public static TensorDataset PadToPowerOfTwo(TensorDataset data)
+    {
+        if (!data.IsImage || data.ExampleShape.Length != 3) return data;
+        long side = data.ExampleShape[1];
+        if (side != data.ExampleShape[2] || (side & (side - 1)) == 0) return data;
+        long target = 1L << (64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)side));
+        long before = (target - side) / 2, after = target - side - before;
+        var padded = nn.functional.pad(data.Data, new[] { before, after, before, after }, PaddingModes.Constant, 0);
+        return new TensorDataset(data.Name, padded, data.Labels?.clone(), data.NumClasses,
+            data.ExtraFields.ToDictionary(kv => kv.Key, kv => kv.Value.clone()), data.Attachments.ToDictionary(kv => kv.Key, kv => kv.Value));
     }
 
     static TensorDataset Concat(TensorDataset a, TensorDataset b, string name)

@@ -67,7 +67,7 @@ public sealed class TextEncoderFamily : IGanFamily
     public (TensorDataset Train, TensorDataset? HeldOut) AdaptData(TensorDataset data, GanOptions options, Action<string>? log)
     {
         CaptionFields.VocabularyOf(data);
-        return (data, TextToImageData.HeldOut(options, log, RetrievalPool));
+        return (TextToImageData.PadToPowerOfTwo(data), TextToImageData.HeldOut(options, log, RetrievalPool));
     }
 
     public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)

@@ -180,6 +180,50 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
     }
 
     [Fact]
+    public void ATunedTextEncoderLearnsWithDAndResumesBitForBit()
+    {
+        using var data = Shapes(32, 16);
+        using var tmp = new TestUtil.TempDir();
+        var o = GanCls(3, "gan-cls");
+        o.Set("tune-text-encoder", true);
+        AssertResumesBitForBit(o, data, data, tmp.Path, 1);
+        var (pretrained, _) = PretrainedTextEncoder.Load(encoder.Path);
+        var (tuned, _) = PretrainedTextEncoder.Load(System.IO.Path.Combine(tmp.Path, "full"));
+        using (pretrained)
+        using (tuned)
+            Assert.Contains(pretrained.parameters().Zip(tuned.parameters()), p => !p.First.equal(p.Second).all().item<bool>());
+    }
+
+    [Fact]
+    public void CaptionedDigitsAre28PixelsPaddedTo32AndTrainEndToEnd()
+    {
+        using var tiny = TestUtil.TinyImages(48);
+        using var digits = CaptionedMnist.Build(tiny, "mnist", seed: 1);
+        using var tmp = new TestUtil.TempDir();
+        var te = EncoderOptions(1);
+        te.Data = "tiny-digits";                                            // no test split to hold out: grids use training captions
+        var (encoderData, none) = GanFamilies.Get(TextEncoderFamily.ModelName).AdaptData(digits, te, null);
+        Assert.Null(none);
+        using (encoderData)
+        {
+            Assert.Equal(new long[] { 1, 32, 32 }, encoderData.ExampleShape);
+            // Padding is the black background: the 28×28 digit sits unchanged in the middle.
+            Assert.True(encoderData.Data[.., .., 2..30, 2..30].equal(digits.Data).all().item<bool>());
+            Assert.Equal(0, encoderData.Data[.., .., 0..2, ..].sum().item<long>());
+            using (var run = TrainingRun.Create(te, encoderData, tmp.Path, "te")) Assert.True(run.Run());
+            var o = Tiny(new GanOptions { Model = GanClsFamily.ModelName, Steps = 1 });
+            o.Data = "tiny-digits";
+            o.Set("text-encoder", System.IO.Path.Combine(tmp.Path, "te"));
+            using (var run = TrainingRun.Create(o, encoderData, tmp.Path, "cls")) Assert.True(run.Run());
+        }
+        using var sampler = Sampler.Load(System.IO.Path.Combine(tmp.Path, "cls"));
+        var vocabulary = ((ITextToImage)sampler.System).Vocabulary;
+        Assert.Equal(CaptionedMnist.VocabularyFor("mnist").Tokens, vocabulary.Tokens);
+        using var ids = vocabulary.EncodeBatch(["a thick seven leaning right , large"]).Ids;
+        Assert.Equal(new long[] { 2, 1, 32, 32 }, sampler.Sample(2, 0, ids.expand(2, -1).contiguous()).shape);
+    }
+
+    [Fact]
     public void TheMatchingAwareLossAndItsLoggedPairsMatchTheHandValues()
     {
         // Logits: real-right [0, ln 3], real-wrong [ln 3], fake-right [−ln 3].
@@ -285,7 +329,7 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
         foreach (var (o, model) in new[] { (GanCls(2), "gan-cls"), (StackGan(2), "stackgan"), (EncoderOptions(2), "text-encoder") })
         {
             var e = Assert.Throws<ArgumentException>(() => TrainingRun.Create(o, data, tmp.Path, model));
-            Assert.StartsWith($"the {model} model needs 'captions' in each example, but 'tiny' provides 'image', 'label'", e.Message);
+            Assert.StartsWith($"the {model} model needs '{(model == "text-encoder" ? "captions" : "text")}' in each example, but 'tiny' provides 'image', 'label'", e.Message);
             Assert.DoesNotContain('\n', e.Message);
             Assert.False(Directory.Exists(System.IO.Path.Combine(tmp.Path, model)));
         }
