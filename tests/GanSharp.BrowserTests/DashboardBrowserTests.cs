@@ -110,7 +110,10 @@ public class DashboardBrowserTests(ITestOutputHelper output)
             var errors = new List<string>();
             page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
             page.PageError += (_, e) => errors.Add(e);
-            var wait = new LocatorAssertionsToContainTextOptions { Timeout = 20_000 };
+            // Generous: the machine may be shared; a pass is usually 15-40 s in all.
+            page.SetDefaultTimeout(60_000);
+            SetDefaultExpectTimeout(60_000);
+            var wait = new LocatorAssertionsToContainTextOptions { Timeout = 60_000 };
 
             // The run list.
             await page.GotoAsync(dash.Address.ToString());
