@@ -168,6 +168,8 @@ public class DashboardBrowserTests(ITestOutputHelper output)
             await Expect(grid).ToHaveAttributeAsync("data-step", "10");
             await page.Locator("#scrub").FillAsync("5");
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "dashboard-run.png"), FullPage = true });
+            await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "dashboard-top.png") });
 
             Assert.True(errors.Count == 0, "the page logged errors: " + string.Join(" | ", errors));
             output.WriteLine($"browser test: {clock.Elapsed.TotalSeconds:F1} s with {chromium}; screenshots in {shots}");
