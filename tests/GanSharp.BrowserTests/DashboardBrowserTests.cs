@@ -30,8 +30,10 @@ public class DashboardBrowserTests(ITestOutputHelper output)
     }
 
     private static string SkipMessage =>
-        "no Chromium found ($GANSHARP_CHROMIUM, " + string.Join(", ", Candidates) + "): install it with "
-        + "'sudo apt-get install chromium' (Debian/Ubuntu) to run the browser test";
+        (Environment.GetEnvironmentVariable("GANSHARP_CHROMIUM") is { Length: > 0 } env
+            ? $"GANSHARP_CHROMIUM={env} does not exist"
+            : "no Chromium found (looked for " + string.Join(", ", Candidates) + "; GANSHARP_CHROMIUM names another)")
+        + ": install it with 'sudo apt-get install chromium' (Debian/Ubuntu) to run the browser test";
 
     /// <summary>Pixels of the named chart's canvas that are not white.</summary>
     private static Task<int> PaintedPixels(IPage page, string chart) => page.EvaluateAsync<int>(@"(name) => {
