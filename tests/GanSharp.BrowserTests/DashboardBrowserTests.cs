@@ -30,8 +30,10 @@ public class DashboardBrowserTests(ITestOutputHelper output)
     }
 
     private static string SkipMessage =>
-        "no Chromium found ($GANSHARP_CHROMIUM, " + string.Join(", ", Candidates) + "): install it with "
-        + "'sudo apt-get install chromium' (Debian/Ubuntu) to run the browser test";
+        (Environment.GetEnvironmentVariable("GANSHARP_CHROMIUM") is { Length: > 0 } env
+            ? $"GANSHARP_CHROMIUM={env} does not exist"
+            : "no Chromium found (looked for " + string.Join(", ", Candidates) + "; GANSHARP_CHROMIUM names another)")
+        + ": install it with 'sudo apt-get install chromium' (Debian/Ubuntu) to run the browser test";
 
     /// <summary>Pixels of the named chart's canvas that are not white.</summary>
     private static Task<int> PaintedPixels(IPage page, string chart) => page.EvaluateAsync<int>(@"(name) => {
@@ -110,7 +112,10 @@ public class DashboardBrowserTests(ITestOutputHelper output)
             var errors = new List<string>();
             page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
             page.PageError += (_, e) => errors.Add(e);
-            var wait = new LocatorAssertionsToContainTextOptions { Timeout = 20_000 };
+            // Generous: the machine may be shared; a pass is usually 15-40 s in all.
+            page.SetDefaultTimeout(60_000);
+            SetDefaultExpectTimeout(60_000);
+            var wait = new LocatorAssertionsToContainTextOptions { Timeout = 60_000 };
 
             // The run list.
             await page.GotoAsync(dash.Address.ToString());
@@ -165,6 +170,8 @@ public class DashboardBrowserTests(ITestOutputHelper output)
             await Expect(grid).ToHaveAttributeAsync("data-step", "10");
             await page.Locator("#scrub").FillAsync("5");
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "dashboard-run.png"), FullPage = true });
+            await page.EvaluateAsync("() => window.scrollTo(0, 0)");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "dashboard-top.png") });
 
             Assert.True(errors.Count == 0, "the page logged errors: " + string.Join(" | ", errors));
             output.WriteLine($"browser test: {clock.Elapsed.TotalSeconds:F1} s with {chromium}; screenshots in {shots}");

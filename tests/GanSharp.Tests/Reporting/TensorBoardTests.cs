@@ -44,6 +44,35 @@ public class TensorBoardTests
         Assert.Equal(("loss_d", 0.5f), Assert.Single(back.Scalars));
     }
 
+    /// <summary>
+    /// An independent writer: TorchSharp's SummaryWriter (Google.Protobuf encoding, native CRC-32C). Its records pass
+    /// our CRC checks, and our encoding of the same event is the same bytes, framed the same.
+    /// </summary>
+    [Fact]
+    public void TorchSharpsSummaryWriterRecordsAreTheBytesWeWrite()
+    {
+        using var tmp = new TestUtil.TempDir();
+        var w = TorchSharp.torch.utils.tensorboard.SummaryWriter(tmp.Path);
+        w.add_scalar("loss_d", 0.5f, 3, walltime: null);
+        w.add_scalar("grad_norm_g", 0.125f, 700, walltime: null);
+        string file = Assert.Single(Directory.GetFiles(tmp.Path));
+        var records = TfRecord.ReadAll(file);                         // every CRC checked
+        Assert.Equal(3, records.Count);
+        Assert.Equal(TensorBoardWriter.FileVersion, TensorBoardEvent.Decode(records[0]).FileVersion);
+        var framed = new List<byte>();
+        foreach (var (payload, (tag, value, step)) in records.Skip(1).Zip(new[] { ("loss_d", 0.5f, 3L), ("grad_norm_g", 0.125f, 700L) }))
+        {
+            var theirs = TensorBoardEvent.Decode(payload);
+            Assert.Equal((step, tag, value), (theirs.Step, theirs.Scalars.Single().Tag, theirs.Scalars.Single().Value));
+            var ours = new TensorBoardEvent { WallTime = theirs.WallTime, Step = step };
+            ours.Scalars.Add((tag, value));
+            Assert.Equal(payload, ours.Encode());
+            framed.AddRange(TfRecord.Frame(ours.Encode()));
+        }
+        byte[] bytes = File.ReadAllBytes(file);
+        Assert.Equal(bytes[(TfRecord.Frame(records[0]).Length)..], framed.ToArray());
+    }
+
     [Fact]
     public void StepZeroIsLeftOutAndAZeroScalarIsKept()
     {

@@ -187,6 +187,14 @@ function render() {
       canvas.dataset.chart = name;
       const cap = document.createElement('figcaption');
       cap.textContent = name;
+      if (series.length > 1)                           // the legend: one coloured key per line
+        series.forEach((k, i) => {
+          const key = document.createElement('span');
+          key.className = 'key';
+          key.style.color = COLORS[i % COLORS.length];
+          key.textContent = '━ ' + k;
+          cap.append(' ', key);
+        });
       fig.append(canvas, cap);
       $('#charts').appendChild(fig);
       current.charts.set(name, canvas);
@@ -250,11 +258,8 @@ function draw(canvas, series) {
     });
     ctx.stroke();
     if (n === 1) { ctx.beginPath(); ctx.arc(lastX, lastY, 3, 0, 2 * Math.PI); ctx.fill(); }
-    if (series.length > 1) {
-      ctx.fillRect(W - R - 90, T + 6 + si * 14, 10, 3);
-      ctx.fillText(s.name, W - R - 76, T + 10 + si * 14);
-    }
   });
+
 }
 
 function renderSamples() {
