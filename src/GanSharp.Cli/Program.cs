@@ -52,6 +52,8 @@ public static class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(TranslateCommand.Create());
         root.Subcommands.Add(FeatnetCommand.Create());
+        root.Subcommands.Add(UpscaleCommand.Create());
+        root.Subcommands.Add(EvalSrCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);
         return root;
