@@ -121,7 +121,7 @@ public static class SrData
     /// <summary>
     /// Evaluation pairs: each photo (center-cropped to at most <paramref name="centerCrop"/>² pixels when it is
     /// positive, for speed on large photos) mod-cropped to a multiple of <paramref name="scale"/>, LR its bicubic
-    /// downscale. An image smaller than 4·scale after cropping is refused, naming the file.
+    /// downscale.
     /// </summary>
     public static List<SrEvalImage> EvalImages(IReadOnlyList<string> photos, int scale = 4, int centerCrop = 0, int photoSide = 0)
     {
@@ -137,8 +137,8 @@ public static class SrData
                     long h = Math.Min(centerCrop, img.shape[2]), w = Math.Min(centerCrop, img.shape[3]);
                     img = img.narrow(2, (img.shape[2] - h) / 2, h).narrow(3, (img.shape[3] - w) / 2, w);
                 }
-                if (img.shape[2] < 4 * scale || img.shape[3] < 4 * scale)
-                    throw new DataException($"{f} is {img.shape[3]}×{img.shape[2]} pixels: evaluating ×{scale} super-resolution needs images of at least {4 * scale}×{4 * scale}");
+                if (img.shape[2] < scale || img.shape[3] < scale)
+                    throw new DataException($"{f} is {img.shape[3]}×{img.shape[2]} pixels, smaller than the scale {scale}: remove it from the folder");
                 var hr = ModCrop(img, scale);
                 var lr = MatlabImresize.ResizeBytes(hr, 1.0 / scale);
                 list.Add(new SrEvalImage(f, hr.MoveToOuterDisposeScope(), lr.MoveToOuterDisposeScope()));
