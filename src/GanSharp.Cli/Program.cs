@@ -56,6 +56,8 @@ public static class Program
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(Text2ImgCommand.Create());
         root.Subcommands.Add(FeatnetCommand.Create());
+        root.Subcommands.Add(UpscaleCommand.Create());
+        root.Subcommands.Add(EvalSrCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);
         return root;

@@ -24,6 +24,7 @@ public static class FeatnetCommand
         var batch = new Option<int>("--batch") { Description = "Patches per step, each in its 4 rotations (default 32)", DefaultValueFactory = _ => 32 };
         var size = new Option<int>("--size") { Description = "Patch side, a multiple of 8 (default 96, SRGAN's crop)", DefaultValueFactory = _ => 96 };
         var crops = new Option<int>("--crops") { Description = "Random patches drawn once from the training photos (default 4096)", DefaultValueFactory = _ => 4096 };
+        var photoSide = new Option<int>("--photo-side") { Description = "Shrink each photo so its shorter side is at most N first, as 'train srresnet --photo-side' does (default 0: as they are)", DefaultValueFactory = _ => 0 };
         var lr = new Option<double>("--lr") { Description = "Peak Adam learning rate, cosine decay to 0 (default 2e-3)", DefaultValueFactory = _ => 2e-3 };
         var seed = new Option<long>("--seed") { Description = "Random seed (default 1)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "Torch threads (default 1)", DefaultValueFactory = _ => 1 };
@@ -37,7 +38,7 @@ public static class FeatnetCommand
             Example:
               gansharp featnet train --data ~/.cache/gansharp/photos/all --steps 1500 --out photo-featnet.ckpt
             """);
-        foreach (var o in new Option[] { data, steps, batch, size, crops, lr, seed, threads, outFile }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, steps, batch, size, crops, photoSide, lr, seed, threads, outFile }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string path = p.GetValue(outFile)!, folder = p.GetValue(data)!;
@@ -49,8 +50,9 @@ public static class FeatnetCommand
             set_num_threads(p.GetValue(threads));
             var split = SrData.SplitFolder(folder, side, 0.2, "featnet train");
             Console.Error.WriteLine($"{split.Train.Count} training photos, {split.Test.Count} test photos: drawing {n} patches of {side} px");
-            using var train = SrData.RandomCrops(split.Train, n, side, 1, p.GetValue(seed), m => Console.Error.WriteLine(m));
-            using var test = SrData.RandomCrops(split.Test, 512, side, 1, SrData.SplitSeed, m => Console.Error.WriteLine(m));
+            int shrink = p.GetValue(photoSide);
+            using var train = SrData.RandomCrops(split.Train, n, side, 1, p.GetValue(seed), m => Console.Error.WriteLine(m), shrink);
+            using var test = SrData.RandomCrops(split.Test, 512, side, 1, SrData.SplitSeed, m => Console.Error.WriteLine(m), shrink);
             var clock = Stopwatch.StartNew();
             using var net = PhotoFeatureNet.TrainRotation(train.Data, p.GetValue(steps), p.GetValue(batch), p.GetValue(lr), p.GetValue(seed),
                 progress: (step, loss, acc) => Console.Error.WriteLine($"step {step}/{p.GetValue(steps)}  loss {loss:F4}  rotation accuracy {acc:P1}  {clock.Elapsed.TotalSeconds:F0} s"));
@@ -65,6 +67,7 @@ public static class FeatnetCommand
                 ["data"] = Path.GetFullPath(folder),
                 ["train-photos"] = split.Train.Count,
                 ["patch"] = side,
+                ["photo-side"] = shrink,
                 ["crops"] = n,
                 ["steps"] = p.GetValue(steps),
                 ["batch"] = p.GetValue(batch),

@@ -39,6 +39,7 @@ public abstract class SrFamilyBase : IGanFamily
         OptionSpec.Of("upsampling", "subpixel", "srresnet/srgan: ×2 stages by sub-pixel convolution (the paper's) or transposed convolution", "subpixel", "transposed"),
         OptionSpec.Of("crops", 8192, "srresnet/srgan: random HR crops of --size drawn once from the training photos (the pool batches are drawn from; default 8192)"),
         OptionSpec.Of("test-fraction", 0.2, "srresnet/srgan: fraction of the photos held out as the test set, split by photo with a fixed seed (default 0.2)"),
+        OptionSpec.Of("photo-side", 0, "srresnet/srgan: shrink each photo (MATLAB bicubic, antialiased) so its shorter side is at most N pixels before cropping, training and test photos alike (0: as they are; 4K wallpapers are smooth at full size, 512 gives detail like ImageNet's)"),
         OptionSpec.Of("lr-drop", 0, "srresnet/srgan: step after which the learning rates are divided by 10 (0: never; the paper's SRGAN: 100000)"),
     };
 
@@ -112,11 +113,14 @@ public abstract class SrFamilyBase : IGanFamily
         int scale = Scale(options);
         if (options.Size % scale != 0)
             throw new ArgumentException($"--size {options.Size} is not a multiple of --sr-scale {scale}: use e.g. {Math.Max(scale, options.Size / scale * scale)}");
-        var train = SrData.RandomCrops(split.Train, options.Get<int>("crops"), options.Size, scale, ShuffledBatches.MixSeed(options.Seed, -61), log);
+        int side = options.Get<int>("photo-side");
+        if (side < 0 || (side > 0 && side < options.Size))
+            throw new ArgumentException($"--photo-side {side} must be 0 (photos as they are) or at least --size {options.Size}");
+        var train = SrData.RandomCrops(split.Train, options.Get<int>("crops"), options.Size, scale, ShuffledBatches.MixSeed(options.Seed, -61), log, side);
         try
         {
-            var heldOut = SrData.RandomCrops(split.Test, HeldOutCrops, options.Size, scale, SplitSeed, log);
-            log?.Invoke($"{Name}: {split.Train.Count} training photos → {train.Count} crops of {options.Size} px (LR {options.Size / scale} px); {split.Test.Count} test photos held out");
+            var heldOut = SrData.RandomCrops(split.Test, HeldOutCrops, options.Size, scale, SplitSeed, log, side);
+            log?.Invoke($"{Name}: {split.Train.Count} training photos{(side > 0 ? $" (shorter side shrunk to {side} px)" : "")} → {train.Count} crops of {options.Size} px (LR {options.Size / scale} px); {split.Test.Count} test photos held out");
             return (train, heldOut);
         }
         catch
