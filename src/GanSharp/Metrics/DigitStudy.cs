@@ -66,7 +66,7 @@ public static class DigitStudy
         using var opt = new Training.Adam(net.named_parameters(), o.Lr, 0.9, 0.999);
         using var g = new Generator((ulong)o.Seed);
         Tensor? perm = null;
-        long cursor = long.MaxValue;
+        long cursor = train.Count;               // a fresh permutation before the first batch
         net.train();
         try
         {
