@@ -58,6 +58,8 @@ public static class Program
         root.Subcommands.Add(FeatnetCommand.Create());
         root.Subcommands.Add(UpscaleCommand.Create());
         root.Subcommands.Add(EvalSrCommand.Create());
+        root.Subcommands.Add(RefineCommand.Create());
+        root.Subcommands.Add(DigitsCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);
         return root;

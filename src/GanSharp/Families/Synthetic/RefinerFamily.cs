@@ -116,6 +116,7 @@ public sealed class RefinerFamily : IGanFamily
     /// </summary>
     public (TensorDataset Train, TensorDataset? HeldOut) AdaptData(TensorDataset data, GanOptions options, Action<string>? log)
     {
+        RefuseUnsupported(options);                // before any drawing: a refused run costs nothing
         if (!data.IsImage || data.ExampleShape.Length != 3)
             throw new DataException($"the refiner model needs real images as --data, but '{options.Data}' has examples of shape [{string.Join("×", data.ExampleShape)}]: pass --data mnist or a folder of images");
         using var source = OpenSource(options, data.ExampleShape, log);
@@ -266,13 +267,22 @@ public sealed class RefinerSystem : GanSystem
     /// </summary>
     public LossResult DiscriminatorLoss(Tensor synthetic, Tensor real)
     {
-        Tensor refined;
-        using (no_grad()) refined = G.call(synthetic);
-        var fake = History?.Mix(refined) ?? refined;
+        var fake = FakeBatch(synthetic);
         var realLogits = D.call(real);
         var fakeLogits = D.call(fake);
         var loss = SimGanLosses.LocalAdversarial(realLogits, real: true) + SimGanLosses.LocalAdversarial(fakeLogits, real: false);
         return new LossResult(loss, nn.functional.sigmoid(realLogits).mean(), nn.functional.sigmoid(fakeLogits).mean());
+    }
+
+    /// <summary>
+    /// The refined batch D is trained on: R(x) without gradients; with a history buffer, its last ⌊B/2⌋ images are
+    /// replaced by past refinements and its first ⌊B/2⌋ go into the buffer (<see cref="RefinedHistoryBuffer.Mix"/>).
+    /// </summary>
+    public Tensor FakeBatch(Tensor synthetic)
+    {
+        Tensor refined;
+        using (no_grad()) refined = G.call(synthetic);
+        return History?.Mix(refined) ?? refined;
     }
 
     /// <summary>R(x) in eval mode without gradients: <paramref name="synthetic"/> N×C×H×W in [-1, 1].</summary>
