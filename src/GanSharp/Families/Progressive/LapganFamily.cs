@@ -148,13 +148,19 @@ public sealed class LapganGenerator : Module<Tensor, Tensor>
 /// <summary>The LAPGAN discriminators: a fully connected one for the coarsest level, a convnet per band.</summary>
 public sealed class LapganDiscriminator : Module<Tensor, Tensor>
 {
-    private readonly Sequential coarse;
     private readonly ModuleList<Sequential> bands = new();
+
+    private readonly Linear coarse0, coarse1, coarse2;
+
+    /// <summary>Dropout rate of the coarsest D's hidden layers (the paper's D0 "uses Dropout"; 0.5 here).</summary>
+    public const double CoarseDropout = 0.5;
 
     public LapganDiscriminator(int channels, int side, int width) : base(nameof(LapganDiscriminator))
     {
         int levels = System.Numerics.BitOperations.Log2((uint)(side / LapganFamily.Coarsest));
-        coarse = Sequential(Flatten(), Linear(channels * LapganFamily.Coarsest * LapganFamily.Coarsest, 600), ReLU(), Linear(600, 600), ReLU(), Linear(600, 1));
+        coarse0 = Linear(channels * LapganFamily.Coarsest * LapganFamily.Coarsest, 600);
+        coarse1 = Linear(600, 600);
+        coarse2 = Linear(600, 1);
         for (int k = 0; k < levels; k++)
         {
             int s = side >> k;
@@ -166,8 +172,26 @@ public sealed class LapganDiscriminator : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>D of the coarsest level on N × C × 8 × 8 images → N × 1.</summary>
-    public Tensor Coarse(Tensor image) => coarse.call(image);
+    /// <summary>
+    /// D of the coarsest level on N × C × 8 × 8 images → N × 1: two hidden layers of 600 ReLU units, each followed in
+    /// training by dropout whose masks come from <paramref name="dropout"/> (the training generator, so a resumed run
+    /// draws the same masks; none when null or in eval mode).
+    /// </summary>
+    public Tensor Coarse(Tensor image, Generator? dropout = null)
+    {
+        using var scope = NewDisposeScope();
+        var x = functional.relu(coarse0.forward(image.flatten(1)));
+        x = Drop(x, dropout);
+        x = Drop(functional.relu(coarse1.forward(x)), dropout);
+        return coarse2.forward(x).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Drop(Tensor x, Generator? g)
+    {
+        if (!training || g is null) return x;
+        var keep = rand(x.shape, generator: g).ge(CoarseDropout).to_type(x.dtype);
+        return x * keep / (1 - CoarseDropout);
+    }
 
     /// <summary>D_k on a band and its low-pass image: D_k(h + l) (the low-pass image added before the first conv, as the paper) → N × 1.</summary>
     public Tensor Band(int k, Tensor band, Tensor low) => bands[k].call(band + low);
@@ -231,7 +255,7 @@ public sealed class LapganSystem : GanSystem
         }
     }
 
-    private Tensor Judge(Tensor x, Tensor? low, int k) => low is null ? Judges.Coarse(x) : Judges.Band(k, x, low);
+    private Tensor Judge(Tensor x, Tensor? low, int k, Generator? dropout = null) => low is null ? Judges.Coarse(x, dropout) : Judges.Band(k, x, low);
 
     private int BandIndex(int side) => side == LapganFamily.Coarsest ? -1 : System.Numerics.BitOperations.Log2((uint)(Levels.Side / side));
 
@@ -249,8 +273,8 @@ public sealed class LapganSystem : GanSystem
             int k = BandIndex(side);
             Tensor fake;
             using (no_grad()) fake = makeFake();
-            var realOut = Judge(real, low, k);
-            var fakeOut = Judge(fake, low, k);
+            var realOut = Judge(real, low, k, generator);
+            var fakeOut = Judge(fake, low, k, generator);
             var r = Loss.Discriminator(x => Judge(x, low, k), real, fake, realOut, fakeOut, generator, step);
             logged[$"loss_d{side}"] = r.Loss.detach();
             total = total is null ? r.Loss : total + r.Loss;
@@ -267,7 +291,7 @@ public sealed class LapganSystem : GanSystem
         var logged = new Dictionary<string, Tensor>();
         foreach (var (side, _, low, makeFake) in LevelsOf(batch.Real, generator).ToList())
         {
-            var fakeOut = Judge(makeFake(), low, BandIndex(side));
+            var fakeOut = Judge(makeFake(), low, BandIndex(side), generator);
             var loss = Loss.Generator(fakeOut);
             logged[$"loss_g{side}"] = loss.detach();
             total = total is null ? loss : total + loss;

@@ -97,7 +97,24 @@ public sealed class LapganFamilyTests
         using var data = Images();
         var keys = TestUtil.AssertResumeEqualsUninterrupted(() => Options(), data, stopAt: 3);
         Assert.Contains("G.bands.0.0.weight", keys);
-        Assert.Contains("optD.exp_avg.coarse.1.weight", keys);
+        Assert.Contains("optD.exp_avg.coarse1.weight", keys);
+    }
+
+    [Fact]
+    public void TheCoarseDDropsHalfItsHiddenUnitsWithMasksFromTheTrainingGenerator()
+    {
+        using var data = Images();
+        set_num_threads(1);
+        using var system = Create(Options(), data);
+        using var scope = NewDisposeScope();
+        var x = data.Gather(arange(4)).narrow(2, 0, 8).narrow(3, 0, 8);
+        var d = system.Judges;
+        var a = d.Coarse(x, new Generator(7));
+        Assert.True(a.equal(d.Coarse(x, new Generator(7))).all().item<bool>());               // the same draws, the same masks
+        Assert.False(a.equal(d.Coarse(x, new Generator(8))).all().item<bool>());
+        var plain = d.Coarse(x);                                                                // no generator: no dropout
+        d.eval();
+        Assert.True(plain.equal(d.Coarse(x, new Generator(7))).all().item<bool>());            // eval mode: no dropout
     }
 
     [Fact]
