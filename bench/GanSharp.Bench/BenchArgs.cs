@@ -12,12 +12,13 @@ public sealed record BenchArgs(bool Quick, string Out, string[] Workloads, int? 
           --out PATH               JSON results (default bench/results.json), written atomically after every workload
           --workloads LIST         comma-separated, or 'all': mlp2d,dcgan28,dcgan64,sample64,memory,gemm (the default)
                                    and the slow sweeps knobs (each speed knob alone vs the stock path, thread policy;
-                                   several minutes) and batch-scaling (dcgan28 at batch 16..256). memory always runs
+                                   several minutes), batch-scaling (dcgan28 at batch 16..256) and cost (dcgan and
+                                   pix2pix at 4 batch sizes and 4 image sizes: docs/scale.md). memory always runs
                                    first (its RSS baseline stays clean), gemm next (the peak the GFLOP/s are set against)
           --rounds N               interleaved rounds per comparison (default per workload)
           --max-wait SECONDS       how long to wait for a quiet machine before each comparison (default 60; quick 3)
           --compare-pytorch FILE   PyTorch numbers measured on this machine by bench/pytorch_bench.py (same JSON
-                                   format) for the PyTorch columns, instead of the built-in PyTorch 2.6 reference
+                                   format) for the PyTorch columns; without it there are no PyTorch columns
         """;
 
     public static BenchArgs Parse(string[] args)

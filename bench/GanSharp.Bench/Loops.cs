@@ -18,10 +18,12 @@ public sealed class EngineStep : IIteration
 {
     private readonly Trainer _trainer;
 
+    /// <summary>The family's system, built through its registry entry as `gansharp train FAMILY` builds it.</summary>
     public EngineStep(GanOptions o, TensorDataset data)
     {
-        var (g, d) = GanModels.Build(o, data.ExampleShape);
-        _trainer = new Trainer(new GanSystem(g, d, o, data.ExampleShape), data);
+        var family = GanFamilies.Get(o.Model);
+        o.Arch = family.ResolveArch(o, data.ExampleShape);
+        _trainer = new Trainer(family.Create(o, data.ExampleShape, data.NumClasses), data);
     }
 
     public int Step => _trainer.Step;

@@ -22,7 +22,7 @@ try
         Console.WriteLine(BenchArgs.Usage);
         return 0;
     }
-    pytorch = a.ComparePyTorch is { } file ? PyTorchNumbers.Load(file) : PyTorchNumbers.BuiltIn();
+    pytorch = a.ComparePyTorch is { } file ? PyTorchNumbers.Load(file) : PyTorchNumbers.None();
 }
 catch (ArgumentException e)
 {

@@ -4,36 +4,14 @@ using System.Text.Json.Nodes;
 
 namespace GanSharp.Bench;
 
-/// <summary>PyTorch 2.6 CPU, 2 threads, measured on the development machine (see /work/shared/TORCHSHARP.md).</summary>
-public static class PyTorchReference
-{
-    public const string Provenance =
-        "PyTorch 2.6 CPU, 2 threads, median per full GAN iteration (D step on a real and a fake batch + G step, Adam), " +
-        "measured on this machine (2-core AMD EPYC) by the project; sample64 is dcgan64 G inference, batch 64";
-
-    public const double Mlp2dMs = 6.2;
-    public const double Dcgan28Ms = 189;
-    public const double Dcgan64Ms = 1909;
-    public const double Sample64ImagesPerSecond = 328;
-
-    public static JsonObject Json() => new()
-    {
-        ["source"] = "built-in",
-        ["provenance"] = Provenance,
-        ["mlp2d_ms_per_iteration"] = Mlp2dMs,
-        ["dcgan28_ms_per_iteration"] = Dcgan28Ms,
-        ["dcgan64_ms_per_iteration"] = Dcgan64Ms,
-        ["sample64_images_per_second"] = Sample64ImagesPerSecond,
-    };
-}
-
 /// <summary>A results file given on the command line is missing or not what it should be; the message is one line.</summary>
 public sealed class BenchInputException(string message) : Exception(message);
 
 /// <summary>
-/// The numbers in the PyTorch columns, by workload id (ms per iteration, or per batch for sample64): the built-in
-/// <see cref="PyTorchReference"/>, or a results file written by bench/pytorch_bench.py (--compare-pytorch), whose
-/// <c>median_ms_engine</c> is PyTorch's median.
+/// The numbers in the PyTorch columns, by workload id (ms per iteration, or per batch for sample64): a results file
+/// written by bench/pytorch_bench.py on the same machine (--compare-pytorch), whose <c>median_ms_engine</c> is
+/// PyTorch's median, or none. There is no built-in reference: numbers measured on another machine made a 2× gap
+/// that one machine does not show.
 /// </summary>
 public sealed class PyTorchNumbers
 {
@@ -59,17 +37,11 @@ public sealed class PyTorchNumbers
     /// <summary>PyTorch's median ms for a workload id, when known.</summary>
     public double? Ms(string id) => _ms.TryGetValue(id, out double v) ? v : null;
 
-    public static PyTorchNumbers BuiltIn() => new(
-        "built-in PyTorch 2.6 reference (measured earlier; see docs/benchmarks.md)",
-        PyTorchReference.Json(),
-        new Dictionary<string, double>
-        {
-            ["mlp2d/1t"] = PyTorchReference.Mlp2dMs,  // measured at 2 threads only
-            ["mlp2d/2t"] = PyTorchReference.Mlp2dMs,
-            ["dcgan28"] = PyTorchReference.Dcgan28Ms,
-            ["dcgan64"] = PyTorchReference.Dcgan64Ms,
-            ["sample64"] = 64 * 1000.0 / PyTorchReference.Sample64ImagesPerSecond,
-        });
+    /// <summary>No PyTorch column (no --compare-pytorch file).</summary>
+    public static PyTorchNumbers None() => new(
+        "none (pass --compare-pytorch FILE, measured on this machine by bench/pytorch_bench.py, for a PyTorch column)",
+        new JsonObject { ["source"] = "none" },
+        new Dictionary<string, double>());
 
     /// <summary>Reads a gansharp-bench/1 file of PyTorch numbers; throws <see cref="BenchInputException"/> when it is not one.</summary>
     public static PyTorchNumbers Load(string path)

@@ -62,6 +62,17 @@ public sealed class Suite(BenchArgs args, PyTorchNumbers pytorch, Results result
                     results.Add(TrainingRow(c, "batch-scaling", $"{Describe("dcgan28")}, batch {batch}, engine defaults", o, data) with { PerSample = true });
                 }
                 break;
+            case "cost":
+                foreach (var (family, arch, size, channels, batch) in Workloads.CostPoints())
+                {
+                    var o = Workloads.CostOptions(family, arch, size, channels, batch);
+                    using var data = Workloads.CostData(o);
+                    string id = $"cost/{family}/{size}/{batch}";
+                    var c = Measure(id, "cost", 2, new Contender("engine", new EngineStep(o, data)));
+                    results.Add(new Measured(c, "cost", $"{family}{(arch.Length > 0 ? $" {arch}" : "")}, {channels}×{size}×{size}, batch {batch}, family defaults",
+                        batch, "ms/iteration") { PerSample = true, Extra = new JsonObject { ["family"] = family, ["size"] = size, ["channels"] = channels } });
+                }
+                break;
             default:
                 throw new ArgumentException($"unknown workload '{workload}'");
         }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
+using GanSharp.Models;
 using GanSharp.Training;
 using static TorchSharp.torch;
 
@@ -14,10 +15,49 @@ public sealed record Knob(string Name, Action<GanOptions> TurnOn, bool ConvOnly 
 /// <summary>The benchmark's workloads: options, synthetic data, how long to run each.</summary>
 public static class Workloads
 {
-    public static readonly string[] All = { "mlp2d", "dcgan28", "dcgan64", "sample64", "memory", "gemm", "knobs", "batch-scaling" };
+    public static readonly string[] All = { "mlp2d", "dcgan28", "dcgan64", "sample64", "memory", "gemm", "knobs", "batch-scaling", "cost" };
 
     /// <summary>What runs without --workloads: all but the slow knob and batch-size sweeps (several minutes each).</summary>
-    public static readonly string[] Default = All.Except(new[] { "knobs", "batch-scaling" }).ToArray();
+    public static readonly string[] Default = All.Except(new[] { "knobs", "batch-scaling", "cost" }).ToArray();
+
+    /// <summary>
+    /// The cost model's points (docs/scale.md): per family, 4 batch sizes at one image size and 4 image sizes at one
+    /// batch size. DCGAN sizes are its architectures (28 is 1-channel MNIST, the rest RGB; 128 where it exists).
+    /// </summary>
+    public static IEnumerable<(string Family, string Arch, int Size, int Channels, int Batch)> CostPoints()
+    {
+        foreach (int b in new[] { 16, 32, 64, 128 }) yield return ("dcgan", "dcgan32", 32, 3, b);
+        // Image sizes at batch 64 (dcgan32 at batch 64 is the batch series' third point).
+        foreach (var (arch, size, c) in new[] { ("dcgan28", 28, 1), ("dcgan64", 64, 3), ("dcgan128", 128, 3) })
+            if (GanFamilies.Architectures.Any(a => a.Name == arch)) yield return ("dcgan", arch, size, c, 64);
+        foreach (int b in new[] { 1, 2, 4, 8 }) yield return ("pix2pix", "", 64, 3, b);
+        foreach (int size in new[] { 32, 128, 256 }) yield return ("pix2pix", "", size, 3, 1); // 64 at batch 1 is above
+    }
+
+    /// <summary>Options of a cost point: the family's defaults at that image size and batch.</summary>
+    public static GanOptions CostOptions(string family, string arch, int size, int channels, int batch)
+    {
+        var o = StepOnly(new GanOptions { Model = family, Data = "synthetic", Batch = batch, Size = size, Channels = channels });
+        if (family == "dcgan")
+        {
+            o.Arch = arch;
+            o.ZDim = 100;
+            o.WidthG = o.WidthD = 64;
+        }
+        else o.Set("task", "paired"); // an RGB source image, as in facades or maps
+        return o;
+    }
+
+    /// <summary>Synthetic data for a cost point: noise images, plus a paired "source" field for image-to-image families.</summary>
+    public static TensorDataset CostData(GanOptions o)
+    {
+        long n = Math.Max(o.Batch * 4, 16);
+        using var g = new Generator(12345);
+        var image = randint(0, 256, new long[] { n, o.Channels, o.Size, o.Size }, generator: g).to_type(ScalarType.Byte).DetachFromDisposeScope();
+        if (o.Model != "pix2pix") return new TensorDataset($"synthetic-{o.Channels}x{o.Size}", image);
+        var source = randint(0, 256, new long[] { n, o.Channels, o.Size, o.Size }, generator: g).to_type(ScalarType.Byte).DetachFromDisposeScope();
+        return new TensorDataset($"synthetic-paired-{o.Size}", image, fields: new Dictionary<string, Tensor> { [BatchFields.Source] = source });
+    }
 
     /// <summary>Batch sizes of the batch-scaling workload (dcgan28).</summary>
     public static readonly int[] ScalingBatches = { 16, 32, 64, 128, 256 };
@@ -93,6 +133,8 @@ public static class Workloads
             ("gemm", true) => new Plan(1, 1, 2),
             ("batch-scaling", false) => new Plan(2, 3, 4),
             ("batch-scaling", true) => new Plan(1, 1, 1),
+            ("cost", false) => new Plan(2, 3, 3),
+            ("cost", true) => new Plan(1, 1, 1),
             _ => throw new ArgumentException($"no plan for {id}"),
         };
         return rounds is { } r ? p with { Rounds = r } : p;

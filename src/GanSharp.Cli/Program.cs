@@ -34,6 +34,7 @@ public static class Program
       gansharp train dcgan --data mnist --out runs --name mnist-dcgan
       gansharp sample --checkpoint runs/mnist-dcgan --count 64 --out grid.png
       gansharp translate --checkpoint runs/edges in.png --out out.png
+      gansharp text2img --checkpoint runs/gan-cls "a large red circle on the left" --out grid.png
       gansharp train dcgan --resume runs/mnist-dcgan --steps 4000
       gansharp list
     """);
@@ -50,7 +51,15 @@ public static class Program
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(TranslateCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(Text2ImgCommand.Create());
+        root.Subcommands.Add(FeatnetCommand.Create());
+        root.Subcommands.Add(UpscaleCommand.Create());
+        root.Subcommands.Add(EvalSrCommand.Create());
+        root.Subcommands.Add(RefineCommand.Create());
+        root.Subcommands.Add(DigitsCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);
         return root;

@@ -9,6 +9,14 @@ namespace GanSharp.Tests;
 /// <summary>Small data and options for fast training tests.</summary>
 public static class TestUtil
 {
+    /// <summary>The repository's root (the folder with Directory.Packages.props above the test binaries).</summary>
+    public static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Directory.Packages.props"))) return d.FullName;
+        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>Runs `gansharp` in process and returns its exit code, stdout and stderr.</summary>
     public static (int Code, string Out, string Err) RunCli(params string[] args)
     {

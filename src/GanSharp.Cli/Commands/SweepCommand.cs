@@ -18,6 +18,11 @@ public static class SweepCommand
         var outDir = new Option<string>("--out") { Description = "Directory that holds sweeps: jobs go to OUT/<sweep name>/<config>-s<seed>/", DefaultValueFactory = _ => "runs" };
         var jobs = new Option<int>("--jobs", "-j") { Description = "Jobs at once (child processes); jobs × threads never exceeds the cores (MLP jobs use 1 thread)", DefaultValueFactory = _ => 1 };
         var inProcess = new Option<bool>("--in-process") { Description = "Run the jobs one at a time in this process (no child processes)", Hidden = true };
+        var backend = new Option<string>("--backend") { Description = "local: run the jobs here (default); slurm: submit them as a Slurm job array (sbatch --array) and return", DefaultValueFactory = _ => "local" };
+        backend.AcceptOnlyFromAmong("local", "slurm");
+        var throttle = new Option<int>("--throttle") { Description = "slurm: at most N array tasks at once (--array=0-K%N); 0: no limit", DefaultValueFactory = _ => 0 };
+        var sbatchArgs = new Option<string[]>("--sbatch-arg") { Description = "slurm: an extra sbatch option for every task, e.g. --sbatch-arg=--partition=cpu --sbatch-arg=--time=02:00:00", AllowMultipleArgumentsPerToken = false };
+        var status = new Option<bool>("--status") { Description = "Show every job's state (on disk, and in the Slurm queue when jobs were submitted) and collect the results table from the finished jobs; runs nothing" };
         var cmd = new Command("sweep", """
             Run a sweep: each configuration (the product of "grid", or the "configs" list, merged over "base")
             × each seed is a training run in OUT/<sweep>/<config>-s<seed>/, evaluated with the sweep's metrics
@@ -29,13 +34,26 @@ public static class SweepCommand
             Examples:
               gansharp sweep sweeps/ring-grid.json --jobs 2
               gansharp sweep sweeps/ring-grid.json --out runs --jobs 2     # again: resumes / skips
+              gansharp sweep sweeps/ring-grid.json --backend slurm --throttle 4 --sbatch-arg=--partition=cpu
+              gansharp sweep sweeps/ring-grid.json --status                 # queue, finished jobs, results table
             """);
         cmd.Arguments.Add(file);
         cmd.Options.Add(outDir);
         cmd.Options.Add(jobs);
         cmd.Options.Add(inProcess);
+        cmd.Options.Add(backend);
+        cmd.Options.Add(throttle);
+        cmd.Options.Add(sbatchArgs);
+        cmd.Options.Add(status);
         cmd.Subcommands.Add(JobCommand());
-        cmd.SetAction(p => Run(p.GetValue(file)!, p.GetValue(outDir)!, p.GetValue(jobs), p.GetValue(inProcess)));
+        cmd.SetAction(p =>
+        {
+            string f = p.GetValue(file)!, o = p.GetValue(outDir)!;
+            if (p.GetValue(status)) return Status(f, o);
+            if (p.GetValue(backend) == "slurm")
+                return SubmitSlurm(f, o, new SlurmSettings { Throttle = p.GetValue(throttle), SbatchArgs = p.GetValue(sbatchArgs) ?? [] });
+            return Run(f, o, p.GetValue(jobs), p.GetValue(inProcess));
+        });
         return cmd;
     }
 
@@ -104,6 +122,76 @@ public static class SweepCommand
             return CliErrors.Interrupted;
         }
         return 0;
+    }
+
+    private static int SubmitSlurm(string file, string outDir, SlurmSettings settings)
+    {
+        var spec = SweepSpec.Load(file);
+        var sweep = new SlurmSweep(spec, outDir, new SlurmCommands());
+        var (host, prefix) = ChildHost();
+        // The dependent task that collects the table when the array ends: this command with --status.
+        string[] collect = ["sweep", Path.GetFullPath(file), "--out", Path.GetFullPath(outDir), "--status"];
+        var submitted = sweep.Submit(settings, host, prefix, collect, m => Console.WriteLine(m));
+        if (submitted is null)
+        {
+            Console.WriteLine($"nothing to submit. See where the jobs stand: gansharp sweep {file} --out {outDir} --status");
+            return 0;
+        }
+        Console.WriteLine($"script {submitted.Script}; task outputs in {sweep.SlurmDir}");
+        Console.WriteLine($"follow it with: gansharp sweep {file} --out {outDir} --status");
+        return 0;
+    }
+
+    private static int Status(string file, string outDir)
+    {
+        var spec = SweepSpec.Load(file);
+        // Without a Slurm client (or before any submission) the queue column stays empty.
+        ISlurmClient slurm = SlurmCommands.Available ? new TolerantSlurm(new SlurmCommands()) : new NoSlurm();
+        var sweep = new SlurmSweep(spec, outDir, slurm);
+        if (!Directory.Exists(sweep.SweepDir))
+        {
+            Console.WriteLine($"sweep {spec.Name}: nothing run yet ({sweep.SweepDir} does not exist)");
+            return 0;
+        }
+        var rows = sweep.Status();
+        int w = Math.Max(3, rows.Max(r => r.Job.Length));
+        Console.WriteLine($"{"job".PadRight(w)}  {"state",-10}  {"detail",-16}  queue");
+        foreach (var r in rows)
+            Console.WriteLine($"{r.Job.PadRight(w)}  {r.Disk.ToString().ToLowerInvariant(),-10}  {r.Detail,-16}  {r.Queue ?? "–"}");
+        int finished = rows.Count(r => r.Disk == SweepJobState.Finished), queued = rows.Count(r => r.Queue is not null);
+        Console.WriteLine($"{finished}/{rows.Count} jobs finished, {queued} in the Slurm queue");
+        if (finished == 0) return 0;
+        var outputs = SweepResults.Write(spec, sweep.SweepDir);
+        Console.WriteLine();
+        Console.Write(File.ReadAllText(Path.Combine(sweep.SweepDir, SweepResults.MarkdownFile)));
+        Console.WriteLine();
+        Console.WriteLine($"outputs: {string.Join(", ", outputs.Select(Path.GetFileName))} in {sweep.SweepDir}");
+        return 0;
+    }
+
+    /// <summary>A queue that cannot be read (controller down) leaves the queue column empty, with a warning.</summary>
+    private sealed class TolerantSlurm(ISlurmClient inner) : ISlurmClient
+    {
+        public string Submit(string scriptPath, IReadOnlyList<string> extraArgs) => inner.Submit(scriptPath, extraArgs);
+
+        public IReadOnlyList<SlurmTask> Queue(string jobName)
+        {
+            try
+            {
+                return inner.Queue(jobName);
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"warning: the Slurm queue could not be read ({e.Message}); showing the jobs on disk only");
+                return [];
+            }
+        }
+    }
+
+    private sealed class NoSlurm : ISlurmClient
+    {
+        public string Submit(string scriptPath, IReadOnlyList<string> extraArgs) => throw new InvalidOperationException("sbatch is not on PATH");
+        public IReadOnlyList<SlurmTask> Queue(string jobName) => [];
     }
 
     private static void ShowProgress(SweepProgress p)

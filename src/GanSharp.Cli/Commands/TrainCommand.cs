@@ -176,6 +176,7 @@ public sealed class TrainCommand
             if (RunDirectory.HoldsRun(Path.Combine(outDir, name)))
                 throw new ArgumentException($"run directory '{Path.Combine(outDir, name)}' already exists: pass --resume {Path.Combine(outDir, name)} to continue it, or choose another --name");
             (data, heldOut) = OpenDataWithHeldOut(options);
+            if (BatchFit.ToData(options, data.Count, options.Data) is { } fitted) Console.Error.WriteLine("warning: " + fitted);
             run = TrainingRun.Create(options, data, outDir, name, Log, heldOut);
             if (p.GetValue(InitFromSource) is { } init)
             {

@@ -20,6 +20,9 @@ public sealed class DatasetOpenOptions
     /// <summary>Channels for a folder of images: 1, 3 or 4 (RGBA, loaded with premultiplied alpha).</summary>
     public int Channels { get; init; } = 3;
 
+    /// <summary>How a folder image that is not square becomes Size×Size.</summary>
+    public ResizeMode Resize { get; init; } = ResizeMode.Crop;
+
     /// <summary>Number of samples drawn for ring and grid.</summary>
     public int Count { get; init; } = 100_000;
 
@@ -67,7 +70,7 @@ public static class Datasets
         ("stacked-mnist", "three random MNIST digits in the 3 channels of a 3x28x28 image: 1000 modes (128000 images)"),
         ("ring", "8 Gaussians on the unit circle, std 0.01, 2-D points"),
         ("grid", "25 Gaussians on {-4,-2,0,2,4}^2, std 0.05, 2-D points"),
-        ("<folder path>", "every PNG/JPEG/BMP under the folder, center-cropped and resized to --size, --channels"),
+        ("<folder path>", "every PNG/JPEG/BMP under the folder, made square (--resize crop|pad|stretch) and resized to --size, --channels"),
     ];
 
     public static TensorDataset Open(string spec, DatasetOpenOptions o, Action<string>? log = null) => spec switch
@@ -85,7 +88,7 @@ public static class Datasets
         "grid" => GaussianMixture2D.Grid(o.Count, o.Seed),
         _ when Providers.TryGetValue(spec, out var provider) => provider.Open(o, log),
         // RGBA folders are premultiplied (GanSharp.Augment.Alpha): G never has to learn colours under alpha 0.
-        _ when Directory.Exists(spec) => ImageFolder.Load(spec, o.Size, o.Channels, log, premultiplyAlpha: o.Channels == 4),
+        _ when Directory.Exists(spec) => ImageFolder.Load(spec, o.Size, o.Channels, log, o.Resize, premultiplyAlpha: o.Channels == 4),
         _ => throw new DataException($"unknown dataset '{spec}': use one of {string.Join(", ", Known.Select(k => k.Name).Where(n => !n.StartsWith('<')).Concat(Providers.Keys))} or a folder of images"),
     };
 

@@ -128,7 +128,7 @@ public static class ImageFolder
     }
 
     /// <summary>The region (ox, oy, rw × rh) of an image <paramref name="width"/> pixels wide, resized to size×size: channels×size×size.</summary>
-    static byte[] ResizeRegion(byte[] hwc, int width, int ox, int oy, int rw, int rh, int channels, int size)
+    internal static byte[] ResizeRegion(byte[] hwc, int width, int ox, int oy, int rw, int rh, int channels, int size)
     {
         var tapsX = Taps(rw, size);
         var tapsY = Taps(rh, size);

@@ -57,10 +57,46 @@ public static class MatlabImresize
         int h = (int)images.shape[2], w = (int)images.shape[3];
         int outH = checked((int)Math.Ceiling(scale * h)), outW = checked((int)Math.Ceiling(scale * w));
         var x = images.to_type(ScalarType.Float64);
-        var rows = MatrixTensor(WeightMatrix(h, outH, scale), x);                 // outH × H
-        var cols = MatrixTensor(WeightMatrix(w, outW, scale), x).t();             // W × outW
-        var byRows = ImageTensor.ToBytes(rows.matmul(x)).to_type(ScalarType.Float64);   // N×C×outH×W, rounded
-        return ImageTensor.ToBytes(byRows.matmul(cols)).MoveToOuterDisposeScope();      // N×C×outH×outW
+        var byRows = ImageTensor.ToBytes(Taps(x, 2, h, outH, scale)).to_type(ScalarType.Float64);   // N×C×outH×W, rounded
+        return ImageTensor.ToBytes(Taps(byRows, 3, w, outW, scale)).MoveToOuterDisposeScope();      // N×C×outH×outW
+    }
+
+    /// <summary>
+    /// One axis of the resize as a sum over the kernel's taps (<see cref="Contributions"/>): out[k] = Σ_j w[k, j]·in[idx[k, j]].
+    /// The same weights as <see cref="WeightMatrix"/>, but the cost is taps × output size, not input × output size
+    /// (a 5120-pixel photo shrunk to 512 costs 24 taps per output pixel, not 5120).
+    /// </summary>
+    static Tensor Taps(Tensor x, int dim, int inLength, int outLength, double scale)
+    {
+        var (weights, indices) = Contributions(inLength, outLength, scale);
+        int taps = weights.GetLength(1);
+        var shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
+        shape[dim] = outLength;
+        Tensor? sum = null;
+        for (int j = 0; j < taps; j++)
+        {
+            var wj = new double[outLength];
+            var ij = new long[outLength];
+            bool any = false;
+            for (int k = 0; k < outLength; k++)
+            {
+                wj[k] = weights[k, j];
+                ij[k] = indices[k, j];
+                any |= wj[k] != 0;
+            }
+            if (!any) continue;                                                   // a tap no output uses
+            using var idx = tensor(ij, ScalarType.Int64);
+            using var w = tensor(wj, ScalarType.Float64).reshape(shape);
+            using var picked = x.index_select(dim, idx);
+            var term = picked.mul(w);
+            if (sum is null) sum = term;
+            else
+            {
+                sum.add_(term);
+                term.Dispose();
+            }
+        }
+        return sum ?? zeros_like(x.narrow(dim, 0, 1)).expand(Enumerable.Range(0, (int)x.dim()).Select(d => d == dim ? (long)outLength : x.shape[d]).ToArray()).contiguous();
     }
 
     /// <summary>

@@ -21,6 +21,12 @@ public sealed class EvalSettings
 
     /// <summary>A TorchScript feature network file to use instead of the dataset's classifier.</summary>
     public string? FeatureNet { get; init; }
+
+    /// <summary>
+    /// The real reference set instead of the run's own (<c>eval --checkpoint RUN --real FOLDER</c>): a dataset name
+    /// or a folder of images, opened at the run's size, channels and resize mode; null: the run's data.
+    /// </summary>
+    public string? Reference { get; init; }
 }
 
 /// <summary>
@@ -80,7 +86,7 @@ public sealed class EvalContext : IDisposable
                 var z = System.SampleLatent(m, g);
                 var c = System.SampleCondition(m, g);
                 if (c is not null) conditions.Add(c);
-                chunks.Add(SampleGrids.Sample(System, z, c));
+                chunks.Add(System.MetricImages(SampleGrids.Sample(System, z, c)));
             }
             t = cat(chunks, 0).DetachFromDisposeScope(); // owned by the context: metrics run in their own scopes
             if (conditions.Count > 0) _conditions[n] = cat(conditions, 0).DetachFromDisposeScope(); // owned by the context
@@ -119,7 +125,8 @@ public sealed class EvalContext : IDisposable
     /// <summary>Why a metric that reads the domain classifier's classes does not apply here, or null.</summary>
     public string? ClassifierNotApplicable() =>
         Reference is null ? "it needs image data" :
-        !HasFeatureNetwork ? "it needs a classifier (no feature network for this dataset)" : null;
+        !HasFeatureNetwork ? "it needs a classifier (no feature network for this dataset)" :
+        FeatureNetwork.NumClasses == 0 ? $"it needs a classifier, and feature network '{FeatureNetwork.Name}' has no classifier head" : null;
 
     /// <summary>The classifier logits of <see cref="Generated"/>(n); <paramref name="metric"/> names who needs them in the error.</summary>
     public Tensor GeneratedLogits(int n, string metric) => GeneratedFeatures(n).Logits

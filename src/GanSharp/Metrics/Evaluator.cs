@@ -72,21 +72,36 @@ public static class Evaluator
     };
 
     /// <summary>
+    /// The feature network for a reference set: the dataset's own classifier, else <see cref="RandomCnn"/> for
+    /// other image data (a folder, a provider's images), else none (2-D points).
+    /// </summary>
+    public static string? DefaultFeatureNet(string dataset, TensorDataset? reference) =>
+        DefaultFeatureNet(dataset) ?? (reference is not null && reference.ExampleShape.Length == 3 ? RandomCnn.NetworkName : null);
+
+    /// <summary>
     /// An evaluation context for a run's options: MNIST-style data is compared with its test split (10,000
-    /// images), stacked MNIST with 10,000 stacks of test digits, an image folder with itself; 2-D mixtures need
-    /// no reference.
+    /// images), stacked MNIST with 10,000 stacks of test digits, an image folder with itself (at the run's size,
+    /// channels and resize mode), or <see cref="EvalSettings.Reference"/> when set; 2-D mixtures need no reference.
     /// </summary>
     public static EvalContext Context(GanSystem system, EvalSettings settings, Action<string>? log = null)
     {
         var o = system.Options;
-        TensorDataset? reference = o.Data switch
+        string data = settings.Reference ?? o.Data;
+        TensorDataset? reference = data switch
         {
             "ring" or "grid" => null,
-            "mnist" or "fashion-mnist" or "stacked-mnist" => Datasets.Open(o.Data, new DatasetOpenOptions { Split = "test", DataDir = o.DataDir, Seed = 20_240 }, log),
-            _ => Datasets.Open(o.Data, new DatasetOpenOptions { Size = o.Size, Channels = o.Channels }, log),
+            "mnist" or "fashion-mnist" or "stacked-mnist" => Datasets.Open(data, new DatasetOpenOptions { Split = "test", DataDir = o.DataDir, Seed = 20_240 }, log),
+            "shapes" => Datasets.Open(data, new DatasetOpenOptions { Split = "test", Size = o.Size, Count = 2000, Seed = 20_240 }, log),   // generated: a bounded reference
+            _ => Datasets.Open(data, new DatasetOpenOptions { Size = o.Size, Channels = o.Channels, Resize = o.Resize }, log),
         };
-        string? net = settings.FeatureNet ?? DefaultFeatureNet(o.Data);
+        if (settings.Reference is not null && reference is not null && !reference.ExampleShape.SequenceEqual(system.ExampleShape))
+        {
+            string shape = $"[{string.Join(",", reference.ExampleShape)}]";
+            reference.Dispose();
+            throw new ArgumentException($"reference '{data}' has examples of shape {shape}, the checkpoint generates [{string.Join(",", system.ExampleShape)}]: pass a reference of the run's kind");
+        }
+        string? net = settings.FeatureNet ?? DefaultFeatureNet(data, reference);
         Func<IFeatureNetwork>? factory = net is null ? null : () => FeatureNetworks.Load(net);
-        return new EvalContext(system, o.Data, reference, factory, settings) { Log = log, OwnsReference = true };
+        return new EvalContext(system, data, reference, factory, settings) { Log = log, OwnsReference = true };
     }
 }

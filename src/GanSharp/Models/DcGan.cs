@@ -48,12 +48,13 @@ public static class DcGan
     }
 
     /// <summary>
-    /// The pytorch/examples DCGAN generator for 32×32 or 64×64 images: z (N×zDim) → 4×4 → … → size×size.
+    /// The pytorch/examples DCGAN generator for 32×32 or 64×64 images: z (N×zDim) → 4×4 → … → size×size. At 128×128
+    /// it has one more up-sampling block (the common DCGAN-128 extension): 16w channels on the 4×4 map.
     /// </summary>
     public static Module<Tensor, Tensor> Generator(int size, int zDim = 100, int channels = 3, int width = 64, bool virtualBatchNorm = false)
     {
-        int blocks = Blocks(size);                 // 64 → 4 upsamplings after the 4×4 seed, 32 → 3
-        int top = width << (blocks - 1);           // 64: 8w, 32: 4w
+        int blocks = Blocks(size);                 // 128 → 5 upsamplings after the 4×4 seed, 64 → 4, 32 → 3
+        int top = width << (blocks - 1);           // 128: 16w, 64: 8w, 32: 4w
         var layers = new List<(string, Module<Tensor, Tensor>)>
         {
             ("unflatten", Unflatten(1, new long[] { zDim, 1, 1 })),                         // zDim × 1 × 1
@@ -76,7 +77,7 @@ public static class DcGan
         return g;
     }
 
-    /// <summary>The pytorch/examples DCGAN discriminator for 32×32 or 64×64 images: size×size → 4×4 → logit.</summary>
+    /// <summary>The pytorch/examples DCGAN discriminator for 32×32 or 64×64 images (128×128: one more block, 16w on 4×4): size×size → 4×4 → logit.</summary>
     public static Discriminator Discriminator(int size, int channels = 3, int width = 64, DiscriminatorOptions? options = null)
     {
         var o = options ?? new DiscriminatorOptions();
@@ -153,8 +154,9 @@ public static class DcGan
 
     private static int Blocks(int size) => size switch
     {
+        128 => 5,
         64 => 4,
         32 => 3,
-        _ => throw new ArgumentException($"DCGAN supports image sizes 32 and 64 (28 via dcgan28), not {size}"),
+        _ => throw new ArgumentException($"DCGAN supports image sizes 32, 64 and 128 (28 via dcgan28), not {size}"),
     };
 }

@@ -176,7 +176,7 @@ public static class RunReport
         }
     }
 
-    private static void Section(StringBuilder html, string id, string heading) =>
+    internal static void Section(StringBuilder html, string id, string heading) =>
         html.Append($"<section id=\"{id}\"><h2>").Append(E(heading)).Append("</h2>\n");
 
     private static void Options(StringBuilder html, List<RunData> runs)
@@ -213,7 +213,7 @@ public static class RunReport
     }
 
     /// <summary>One PNG plot (steps of all runs merged; a series is NaN where its run has no value).</summary>
-    private static bool Plot(StringBuilder html, List<RunData> runs, string[] keys, bool eval, string title, string tmp)
+    internal static bool Plot(StringBuilder html, List<RunData> runs, string[] keys, bool eval, string title, string tmp)
     {
         var perSeries = new List<(string Name, Dictionary<double, double> Values)>();
         foreach (var run in runs)
@@ -336,7 +336,7 @@ public static class RunReport
         html.Append("</section>\n");
     }
 
-    private static void Environment(StringBuilder html, List<RunData> runs)
+    internal static void Environment(StringBuilder html, List<RunData> runs)
     {
         Section(html, "environment", "Environment");
         var rows = new List<(string Key, Func<JsonObject, string> Value)>
@@ -356,14 +356,14 @@ public static class RunReport
         html.Append("</table>\n<p class=\"note\">").Append(E($"report made on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {System.Environment.ProcessorCount} cores")).Append("</p></section>\n");
     }
 
-    private static string Img(string pngPath, string alt, string extra = "") =>
+    internal static string Img(string pngPath, string alt, string extra = "") =>
         $"<img {extra} alt=\"{E(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(File.ReadAllBytes(pngPath))}\">";
 
     private static string Num(double? v) => v is { } d ? d.ToString("G6", CultureInfo.InvariantCulture) : "—";
 
-    private static string E(string s) => WebUtility.HtmlEncode(s);
+    internal static string E(string s) => WebUtility.HtmlEncode(s);
 
-    private const string Css = """
+    internal const string Css = """
         body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
         h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
         nav a{color:#1f77b4}table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left}

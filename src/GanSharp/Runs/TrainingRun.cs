@@ -13,6 +13,7 @@ namespace GanSharp.Runs;
 public sealed class TrainingRun : IDisposable
 {
     private readonly SampleGrids _grids;
+    private readonly TensorBoardLog? _tensorBoard;
 
     private TrainingRun(RunDirectory dir, GanOptions options, TensorDataset data, Action<string>? log, TensorDataset? heldOut)
     {
@@ -28,12 +29,18 @@ public sealed class TrainingRun : IDisposable
         Trainer.Observers.Add(new MetricsLog(dir.MetricsPath));
         Trainer.Observers.Add(new TrainingHealth(options, dir.LatestCheckpoint)); // before grids and checkpoints: a fault writes neither
         Trainer.Observers.Add(_grids);
+        Trainer.Observers.AddRange(GanFamilies.Get(options.Model).RunObservers(dir, System));
         Trainer.Observers.Add(Checkpoints);
         if (options.EvalEvery > 0)
         {
             var ctx = Evaluator.Context(System, new EvalSettings { Samples = options.EvalSamples, Seed = ShuffledBatches.MixSeed(options.Seed, -5) }, log);
             Eval = new EvalObserver(dir, ctx, MetricRegistry.Parse(options.Metrics));
             Trainer.Observers.Insert(Trainer.Observers.Count - 1, Eval); // before the checkpointer
+        }
+        if (options.Tensorboard)
+        {
+            _tensorBoard = new TensorBoardLog(dir);
+            Trainer.Observers.Add(_tensorBoard);                        // last: it mirrors what the others wrote
         }
     }
 
@@ -136,7 +143,9 @@ public sealed class TrainingRun : IDisposable
             DataDir = o.DataDir,
             Size = o.Size,
             Channels = o.Channels,
+            Resize = o.Resize,
             Seed = o.Seed,
+            Count = o.DataCount > 0 ? o.DataCount : new DatasetOpenOptions().Count,
         }, log);
         var (train, heldOut) = GanFamilies.Get(o.Model).AdaptData(raw, o, log);
         if (!ReferenceEquals(train, raw) && !ReferenceEquals(heldOut, raw)) raw.Dispose();
@@ -180,6 +189,7 @@ public sealed class TrainingRun : IDisposable
     public void Dispose()
     {
         _grids.Dispose();
+        _tensorBoard?.Dispose();
         Eval?.Dispose();
         Trainer.Dispose();
         System.Dispose();

@@ -52,6 +52,9 @@ public interface IGanFamily
 
     /// <summary>The family's own options (flags, config keys; values in <see cref="GanOptions.Extra"/>, read with <see cref="GanOptions.Get{T}"/>).</summary>
     IReadOnlyList<OptionSpec> Options => Array.Empty<OptionSpec>();
+
+    /// <summary>Observers a run of this family adds to the standard ones (e.g. a picture per resolution of a growing G).</summary>
+    IEnumerable<ITrainingObserver> RunObservers(RunDirectory run, GanSystem system) => Array.Empty<ITrainingObserver>();
 }
 
 /// <summary>Every <see cref="IGanFamily"/> in the GanSharp assembly, plus those registered, by name.</summary>

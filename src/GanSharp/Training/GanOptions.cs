@@ -16,7 +16,7 @@ public sealed class GanOptions
     [Option("Model family (see 'gansharp list')", Positional = true)]
     public string Model { get; set; } = "dcgan";
 
-    /// <summary>Architecture: dcgan28, dcgan32, dcgan64 (dcgan) or mlp (mlp). Empty: chosen from the data.</summary>
+    /// <summary>Architecture: dcgan28, dcgan32, dcgan64, dcgan128 (dcgan) or mlp (mlp). Empty: chosen from the data.</summary>
     [Option("Architecture: {choices} (default: fits the data)")]
     public string Arch { get; set; } = "";
 
@@ -28,13 +28,21 @@ public sealed class GanOptions
     [Option("Directory with local MNIST-format IDX files (raw or .gz) instead of downloading")]
     public string? DataDir { get; set; }
 
-    /// <summary>Image size for image folders (32 or 64).</summary>
-    [Option("Image size for image folders: 32 or 64")]
+    /// <summary>Image size for image folders (32, 64 or 128; 28 for dcgan28).</summary>
+    [Option("Image size for image folders: 32, 64 or 128 (28 with --arch dcgan28)")]
     public int Size { get; set; } = 64;
 
     /// <summary>Channels for image folders (1, 3 or 4).</summary>
     [Option("Channels for image folders: 1, 3 or 4 (4: RGBA, loaded with premultiplied alpha)")]
     public int Channels { get; set; } = 3;
+
+    /// <summary>How a folder image that is not square becomes size×size (<see cref="GanSharp.Data.ResizeMode"/>).</summary>
+    [Option("How image-folder pictures that are not square become --size: crop (default: the centred square), pad (borders; transparent with 4 channels) or stretch")]
+    public GanSharp.Data.ResizeMode Resize { get; set; } = GanSharp.Data.ResizeMode.Crop;
+
+    /// <summary>Examples a generated dataset makes (captioned shapes); 0: the dataset's own default.</summary>
+    [Option("Examples to generate for generated datasets such as shapes (default 0: the dataset's default)")]
+    public int DataCount { get; set; }
 
     /// <summary>The training set doubled with x-flips (stylegan2-ada's --mirror; <see cref="GanSharp.Augment.Mirror"/>).</summary>
     [Option("Double the training images with left-right mirrored copies (stylegan2-ada's --mirror)")]
@@ -147,7 +155,7 @@ public sealed class GanOptions
     public bool UnrolledFirstOrder { get; set; }
 
     /// <summary>Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016).</summary>
-    [Option("Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016; dcgan28, dcgan28-deep, dcgan32, dcgan64)", Families = new[] { "dcgan" })]
+    [Option("Virtual batch normalization in G instead of BatchNorm (Salimans et al. 2016; dcgan28, dcgan28-deep, dcgan32, dcgan64, dcgan128)", Families = new[] { "dcgan" })]
     public bool VirtualBatchNorm { get; set; }
 
     /// <summary>Maxout pieces in MLP discriminators (PacGAN 2-D setting); 0: LeakyReLU.</summary>
@@ -217,6 +225,10 @@ public sealed class GanOptions
 
     [Option("Write metrics.jsonl every N steps (default 10)")]
     public int LogEvery { get; set; } = 10;
+
+    /// <summary>Also write a TensorBoard event file in the run directory (scalars of metrics.jsonl, sample grids as images).</summary>
+    [Option("Also write a TensorBoard event file in the run directory: every metrics.jsonl number as a scalar, sample grids as images (off by default)")]
+    public bool Tensorboard { get; set; }
     [Option("Write a sample grid every N steps (default 250)")]
     public int SampleEvery { get; set; } = 250;
     [Option("Write a checkpoint every N steps (default 500)")]
@@ -330,6 +342,7 @@ public sealed class GanOptions
         {
             if (v <= 0) throw new ArgumentException($"--{name} must be positive (got {v})");
         }
+        if (DataCount < 0) throw new ArgumentException($"--data-count must be 0 (the dataset's default) or positive, got {DataCount}");
         Positive(Steps, "steps");
         Positive(Batch, "batch");
         Positive(DSteps, "d-steps");

@@ -222,10 +222,22 @@ public class GanSystem : IDisposable
     public virtual int? GridColumns(long n) => null;
 
     /// <summary>
+    /// What each row of the progress grid of n samples shows (e.g. the caption it was drawn from), written beside the
+    /// grids as samples/rows.txt; null when rows need no legend.
+    /// </summary>
+    public virtual IReadOnlyList<string>? GridRowLabels(long n) => null;
+
+    /// <summary>
     /// Extra images shown beside the samples in a progress grid (e.g. each held-out input next to its output):
     /// given the samples, returns the grid's images; default the samples alone.
     /// </summary>
     public virtual Tensor GridImages(Tensor samples, Tensor? condition) => samples;
+
+    /// <summary>
+    /// Generated samples as metrics see them (default: as they are). A family that pads its training images (28×28
+    /// digits to 32×32 for a growing G) crops the padding away here, so the 28×28 domain classifier reads them.
+    /// </summary>
+    public virtual Tensor MetricImages(Tensor samples) => samples;
 
     /// <summary>G(z) (the condition is unused by unconditional families).</summary>
     public virtual Tensor Generate(Tensor z, Tensor? condition = null)

@@ -57,6 +57,8 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         _fixedNoise = system.SampleLatent(_fixedCondition?.shape[0] ?? system.Options.SampleCount, g).DetachFromDisposeScope();
         _columns = system.GridColumns(system.Options.SampleCount);
         _means = trueMeans;
+        if (system.GridRowLabels(system.Options.SampleCount) is { } rows)
+            File.WriteAllLines(Path.Combine(run.SamplesDir, "rows.txt"), rows.Select((r, i) => $"row {i + 1}: {r}"));
     }
 
     public void OnStep(Trainer trainer, StepStats stats)
@@ -91,19 +93,20 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
     /// </summary>
     public static Tensor Sample(GanSystem system, Tensor z, Tensor? condition = null)
     {
-        bool wasTraining = system.G.training;
-        system.G.eval();
+        var g = system.HasNetwork("G") ? system.Network("G") : null;   // a system without G (an encoder) draws its own grid
+        bool wasTraining = g?.training ?? false;
+        g?.eval();
         try
         {
             using var ema = system.Ema?.Swap();
             using var _ = inference_mode();
-            system.InferenceG = system.FoldedG(ema is not null);
+            system.InferenceG = g is null ? null : system.FoldedG(ema is not null);
             return system.Generate(z, condition);
         }
         finally
         {
             system.InferenceG = null;
-            if (wasTraining) system.G.train();
+            if (wasTraining) g!.train();
         }
     }
 

@@ -53,6 +53,12 @@ public sealed record Phase(string Name, string Group, Func<PhaseContext, LossRes
     /// </summary>
     public Func<PhaseContext, IReadOnlyDictionary<string, double>>? Custom { get; init; }
 
+    /// <summary>
+    /// The steps this phase runs on (null: every step). A family trained in stages (StackGAN's Stage-I, then
+    /// Stage-II) gives each stage's phases a predicate of the step; an inactive phase draws no batch and updates nothing.
+    /// </summary>
+    public Func<int, bool>? ActiveAt { get; init; }
+
     /// <summary>The groups this phase updates (default: <see cref="Group"/>; a custom phase may update several).</summary>
     public IReadOnlyList<string>? UpdatedGroups { get; init; }
 

@@ -215,6 +215,7 @@ public sealed class Trainer : IDisposable
         Batch? batch = null;
         foreach (var phase in System.Phases)
         {
+            if (phase.ActiveAt is { } active && !active(step)) continue;
             if (phase.Custom is { } custom)
             {
                 foreach (var kv in custom(ctx)) Put(kv.Key.StartsWith("loss_") ? losses : kv.Key.StartsWith("grad_norm_") ? norms : stats, kv.Key, kv.Value);

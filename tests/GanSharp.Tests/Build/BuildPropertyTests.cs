@@ -5,12 +5,7 @@ namespace GanSharp.Tests.Build;
 
 public class BuildPropertyTests
 {
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Directory.Packages.props"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepoRoot() => TestUtil.RepoRoot();
 
     private static string PackageReferences(string extra)
     {

@@ -307,12 +307,7 @@ public class FuzzTests(ITestOutputHelper output)
         """{ "name": "g", "base": { "preset": "mlp-ring", "steps": 100, "batches": "joint" }, "grid": { "d-steps": [1, 5], "g-loss": ["nonsaturating", "minimax"] }, "seeds": [1, 2, 3], "metrics": ["modes"], "eval-samples": 100 }""",
     ];
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Directory.Packages.props"))) return d.FullName;
-        throw new InvalidOperationException("repository root not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepoRoot() => TestUtil.RepoRoot();
 
     private Fuzzer.Outcome FuzzSweeps(int cases)
     {

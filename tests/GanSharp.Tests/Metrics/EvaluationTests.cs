@@ -116,14 +116,17 @@ public class EvaluationTests
     }
 
     [Fact]
-    public void KidWithFewerSamplesThanASubsetGivesAClearError()
+    public void KidWithFewerSamplesThanASubsetUsesSubsetsOfTheSmallerSet()
     {
-        using var tmp = new TestUtil.TempDir();
+        // A small folder is the common case (issue 22): subsets of min(1000, generated, real), as clean-fid does.
         using var data = TestUtil.TinyImages(64);
         using var system = TinySystem(data);
         using var ctx = new EvalContext(system, "tiny", data, () => new ProjectionNet(new string('c', 64), 784), new EvalSettings { Samples = 50, CacheDir = null });
-        var e = Assert.Throws<ArgumentException>(() => Evaluator.Run(ctx, MetricRegistry.Parse("kid")));
-        Assert.Contains("1000", e.Message);
+        var result = Evaluator.Run(ctx, MetricRegistry.Parse("kid")).Results[0].Result;
+        Assert.Equal("100 subsets of 50", result.Note);
+        var (mean, std) = Kid.Compute(ctx.GeneratedFeatures(50).Features, ctx.RealFeatures().Features, 100, 50, ctx.Settings.Seed);
+        Assert.Equal(mean, result.Values["kid"]);
+        Assert.Equal(std, result.Values["kid_std"]);
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public class RunReportTests
         return run.Directory.Root;
     }
 
-    private static void AssertSelfContained(string html)
+    internal static void AssertSelfContained(string html)
     {
         var images = DataUri.Matches(html);
         Assert.NotEmpty(images);

@@ -80,9 +80,11 @@ public static class PhotoSources
     }
 
     /// <summary>
-    /// JPEG/PNG files under <paramref name="dir"/> whose sides are both ≥ <paramref name="minSide"/>. KDE-style
-    /// wallpapers ship one picture at several sizes in a <c>contents/images</c> folder: only the largest is kept, so
-    /// one photo never lands in both train and test.
+    /// JPEG/PNG files under <paramref name="dir"/> whose sides are both ≥ <paramref name="minSide"/>, one per
+    /// picture: wallpaper packages ship one picture at several sizes, and only the largest is kept, so one picture
+    /// never lands in both train and test. Size variants are recognised two ways: KDE-style folders
+    /// (<c>NAME/contents/images</c> and its darkened <c>images_dark</c> are one picture), and file names that
+    /// differ only in a <c>_WIDTHxHEIGHT</c> (or <c>_WIDTHxHEIGHT_Portrait</c>) suffix (sway's wallpapers).
     /// </summary>
     public static List<string> ListPhotos(string dir, int minSide = 512)
     {
@@ -99,16 +101,45 @@ public static class PhotoSources
             catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException) { }
         }
         return sized
-            .GroupBy(x => IsSizeVariantFolder(x.File) ? Path.GetDirectoryName(x.File)! : x.File)
+            .GroupBy(x => PictureKey(x.File))
             .Select(g => g.OrderByDescending(x => (long)x.W * x.H).ThenBy(x => x.File, StringComparer.Ordinal).First().File)
             .Order(StringComparer.Ordinal).ToList();
     }
 
-    static bool IsSizeVariantFolder(string file)
+    /// <summary>The picture a file shows: its KDE wallpaper folder, or its path without a size suffix.</summary>
+    public static string PictureKey(string file)
     {
-        var dir = Path.GetDirectoryName(file) ?? "";
-        return dir.Replace('\\', '/').EndsWith("contents/images", StringComparison.Ordinal)
-            || dir.Replace('\\', '/').EndsWith("contents/images_dark", StringComparison.Ordinal);
+        var dir = (Path.GetDirectoryName(file) ?? "").Replace('\\', '/');
+        foreach (var variants in new[] { "/contents/images", "/contents/images_dark" })
+            if (dir.EndsWith(variants, StringComparison.Ordinal)) return dir[..^(variants.Length - "/contents".Length)];
+        return Path.Combine(dir, SizeSuffix.Replace(Path.GetFileNameWithoutExtension(file), ""));
+    }
+
+    static readonly System.Text.RegularExpressions.Regex SizeSuffix = new(@"_\d+x\d+(_Portrait)?$", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+
+    /// <summary>
+    /// Gathers <paramref name="photos"/> (files under <paramref name="unpackedRoot"/>) into <paramref name="folder"/>
+    /// as symbolic links (copies where links cannot be made), each named by its path below the root with '/' as
+    /// "__" (so "mate-backgrounds__usr__share__...__Aqua.jpg"): one flat folder to pass as --data. Links of
+    /// photos no longer listed are removed. Returns the folder.
+    /// </summary>
+    public static string Gather(IReadOnlyList<string> photos, string folder, string unpackedRoot)
+    {
+        Directory.CreateDirectory(folder);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var photo in photos)
+        {
+            string name = Path.GetRelativePath(unpackedRoot, photo).Replace('\\', '/').Replace("/", "__");
+            names.Add(name);
+            string link = Path.Combine(folder, name);
+            if (File.Exists(link)) continue;
+            try { File.CreateSymbolicLink(link, Path.GetFullPath(photo)); }
+            catch (IOException) { File.Copy(photo, link); }
+            catch (UnauthorizedAccessException) { File.Copy(photo, link); }
+        }
+        foreach (var stale in Directory.EnumerateFiles(folder).Where(f => !names.Contains(Path.GetFileName(f))).ToList())
+            File.Delete(stale);
+        return folder;
     }
 
     static string LastLine(string output, string fallback) =>

@@ -22,6 +22,24 @@ public sealed record SrEvalImage(string Path, Tensor Hr, Tensor Lr) : IDisposabl
 /// </summary>
 public static class SrData
 {
+    /// <summary>The seed of <see cref="SplitFolder"/>: a folder splits the same way for every run and command.</summary>
+    public const long SplitSeed = 20170315;
+
+    /// <summary>
+    /// The photos of <paramref name="folder"/> (PNG/JPEG with both sides ≥ <paramref name="minSide"/>, one per
+    /// picture, see <see cref="PhotoSources.ListPhotos"/>) split by photo with <see cref="SplitSeed"/>: the split
+    /// every SR run, 'featnet train' and 'eval-sr --split test' use for that folder.
+    /// </summary>
+    public static SrSplit SplitFolder(string folder, int minSide, double testFraction, string who = "super-resolution")
+    {
+        if (!Directory.Exists(folder))
+            throw new DataException($"{who} crops photos from a folder, but '{folder}' is not a folder: pass --data FOLDER of large photos (see 'gansharp data fetch photos')");
+        var photos = PhotoSources.ListPhotos(folder, minSide);
+        if (photos.Count < 2)
+            throw new DataException($"'{folder}' has {photos.Count} PNG/JPEG photos of at least {minSide}×{minSide} pixels: {who} needs at least 2 (one to train on, one to test)");
+        return SplitByImage(photos, testFraction, SplitSeed);
+    }
+
     /// <summary>
     /// Splits photos by image with a seeded shuffle: round(fraction·n) test photos (at least 1, and at least 1 left
     /// for training), the rest for training. Both lists keep the input order.
@@ -47,7 +65,7 @@ public static class SrData
     /// N×3×hr/scale×hr/scale). Photos smaller than the crop or unreadable are skipped with a warning.
     /// </summary>
     public static TensorDataset RandomCrops(IReadOnlyList<string> photos, int count, int hrSize = 96, int scale = 4, long seed = 0,
-        Action<string>? warn = null)
+        Action<string>? warn = null, int photoSide = 0)
     {
         if (count < 1) throw new DataException($"crop count must be positive, got {count}");
         if (hrSize < scale || hrSize % scale != 0)
@@ -56,7 +74,8 @@ public static class SrData
         foreach (var f in photos)
         {
             var size = ReadSize(f, warn);
-            if (size is not { } s) continue;
+            if (size is not { } s0) continue;
+            var s = Shrunk(s0, photoSide);
             if (s.W < hrSize || s.H < hrSize) { warn?.Invoke($"skipping {f}: {s.W}x{s.H} is smaller than the {hrSize}x{hrSize} crop"); continue; }
             usable.Add((f, s.W, s.H));
         }
@@ -73,7 +92,7 @@ public static class SrData
         var hr = new Tensor[count];
         foreach (var group in Enumerable.Range(0, count).GroupBy(i => picks[i].Photo))
         {
-            using var image = Load(usable[group.Key].File);
+            using var image = LoadPhoto(usable[group.Key].File, photoSide);
             foreach (int i in group)
                 hr[i] = image.narrow(1, picks[i].Top, hrSize).narrow(2, picks[i].Left, hrSize).contiguous();
         }
@@ -99,18 +118,64 @@ public static class SrData
         return image.narrow(hd, 0, h).narrow(wd, 0, w).contiguous();
     }
 
-    /// <summary>Evaluation pairs: each photo mod-cropped to a multiple of <paramref name="scale"/>, LR its bicubic downscale.</summary>
-    public static List<SrEvalImage> EvalImages(IReadOnlyList<string> photos, int scale = 4)
+    /// <summary>
+    /// Evaluation pairs: each photo (center-cropped to at most <paramref name="centerCrop"/>² pixels when it is
+    /// positive, for speed on large photos) mod-cropped to a multiple of <paramref name="scale"/>, LR its bicubic
+    /// downscale.
+    /// </summary>
+    public static List<SrEvalImage> EvalImages(IReadOnlyList<string> photos, int scale = 4, int centerCrop = 0, int photoSide = 0)
     {
         var list = new List<SrEvalImage>();
-        foreach (var f in photos)
+        try
         {
-            using var img = Load(f);
-            using var batch = img.unsqueeze(0);
-            var hr = ModCrop(batch, scale);
-            list.Add(new SrEvalImage(f, hr, MatlabImresize.ResizeBytes(hr, 1.0 / scale)));
+            foreach (var f in photos)
+            {
+                using var scope = NewDisposeScope();
+                var img = LoadPhoto(f, photoSide).unsqueeze(0);
+                if (centerCrop > 0)
+                {
+                    long h = Math.Min(centerCrop, img.shape[2]), w = Math.Min(centerCrop, img.shape[3]);
+                    img = img.narrow(2, (img.shape[2] - h) / 2, h).narrow(3, (img.shape[3] - w) / 2, w);
+                }
+                if (img.shape[2] < scale || img.shape[3] < scale)
+                    throw new DataException($"{f} is {img.shape[3]}×{img.shape[2]} pixels, smaller than the scale {scale}: remove it from the folder");
+                var hr = ModCrop(img, scale);
+                var lr = MatlabImresize.ResizeBytes(hr, 1.0 / scale);
+                list.Add(new SrEvalImage(f, hr.MoveToOuterDisposeScope(), lr.MoveToOuterDisposeScope()));
+            }
+            return list;
         }
-        return list;
+        catch
+        {
+            foreach (var e in list) e.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A photo as uint8 3×H×W; with <paramref name="shortSide"/> &gt; 0 and a shorter side above it, shrunk by MATLAB
+    /// bicubic with antialiasing (<see cref="MatlabImresize.ResizeBytes"/>) so that its shorter side is about
+    /// <paramref name="shortSide"/> (sizes are ceil(scale·size)). Large wallpapers are smooth at full size; shrunk
+    /// to 512–768 pixels they have the detail per pixel of ImageNet or Set14 images.
+    /// </summary>
+    public static Tensor LoadPhoto(string file, int shortSide = 0)
+    {
+        var img = Load(file);
+        long min = Math.Min(img.shape[1], img.shape[2]);
+        if (shortSide <= 0 || min <= shortSide) return img;
+        using (img)
+        using (var batch = img.unsqueeze(0))
+        using (var small = MatlabImresize.ResizeBytes(batch, (double)shortSide / min))
+            return small.squeeze(0).contiguous();
+    }
+
+    /// <summary>The size of a photo after <see cref="LoadPhoto"/> shrinks it.</summary>
+    static (int W, int H) Shrunk((int W, int H) size, int shortSide)
+    {
+        int min = Math.Min(size.W, size.H);
+        if (shortSide <= 0 || min <= shortSide) return size;
+        double s = (double)shortSide / min;
+        return ((int)Math.Ceiling(s * size.W), (int)Math.Ceiling(s * size.H));
     }
 
     static Tensor Load(string file)

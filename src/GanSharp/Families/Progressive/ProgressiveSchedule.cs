@@ -68,6 +68,28 @@ public sealed class ProgressiveSchedule
         return Build(resolutions!, batchSizes, (i, _) => i == phases - 1 ? totalSteps - each * (phases - 1) : each);
     }
 
+    /// <summary>
+    /// A schedule of the given phases (as a checkpoint stores them, so a resume keeps the schedule the run started
+    /// with even when --steps is raised). Checked as the other constructors check theirs.
+    /// </summary>
+    public static ProgressiveSchedule FromPhases(IReadOnlyList<ProgressivePhase> phases)
+    {
+        ArgumentNullException.ThrowIfNull(phases);
+        if (phases.Count == 0) throw new ArgumentException("a progressive schedule needs at least one phase", nameof(phases));
+        for (int i = 0; i < phases.Count; i++)
+        {
+            var p = phases[i];
+            ProgressiveConfig.Log2(p.Resolution);
+            if (p.Steps < 0 || p.Batch < 1)
+                throw new ArgumentException($"phase {i} has {p.Steps} steps of batch {p.Batch}", nameof(phases));
+            bool fades = i > 0 && p.Resolution == 2 * phases[i - 1].Resolution && !phases[i - 1].Fading;
+            bool stabilizes = (i == 0 && !p.Fading) || (i > 0 && !p.Fading && p.Resolution == phases[i - 1].Resolution && phases[i - 1].Fading);
+            if (!(p.Fading ? fades : stabilizes))
+                throw new ArgumentException($"phase {i} ({p.Resolution}×{p.Resolution}, {(p.Fading ? "fade-in" : "stabilization")}) does not follow phase {i - 1}", nameof(phases));
+        }
+        return new ProgressiveSchedule(phases);
+    }
+
     static ProgressiveSchedule Build(IReadOnlyList<int> resolutions, IReadOnlyList<int> batchSizes, Func<int, int, long> steps)
     {
         ArgumentNullException.ThrowIfNull(resolutions);

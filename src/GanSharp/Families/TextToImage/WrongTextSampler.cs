@@ -17,15 +17,17 @@ public sealed class WrongTextSampler
     readonly int[] _group;              // index of each row's distinct attribute row
     readonly int[][] _members;          // rows of each group
     readonly long _count;
+    readonly int _width;
+    readonly Dictionary<string, int> _groups;
 
     /// <summary><paramref name="attributes"/>: int64 N×A (or N labels).</summary>
     public WrongTextSampler(Tensor attributes)
     {
         var rows = attributes.dim() == 1 ? attributes.unsqueeze(1) : attributes;
         _count = rows.shape[0];
-        int width = (int)rows.shape[1];
+        int width = _width = (int)rows.shape[1];
         var values = rows.to_type(ScalarType.Int64).contiguous().data<long>().ToArray();
-        var groups = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groups = _groups = new Dictionary<string, int>(StringComparer.Ordinal);
         _group = new int[_count];
         for (int i = 0; i < _count; i++)
         {
@@ -71,6 +73,24 @@ public sealed class WrongTextSampler
         return (text, mask, wrong);
     }
 
+    /// <summary>
+    /// The wrong text of each image of a minibatch, known by its attribute rows (B×A, or B labels) rather than by
+    /// dataset indices: a caption of an image whose attributes differ from the row's. Returns the ids (B×L) and mask.
+    /// </summary>
+    public (Tensor Text, Tensor Mask) SampleCaptionsFor(Tensor attributes, Generator? generator)
+    {
+        if (_captions is null || _captionCount is null)
+            throw new InvalidOperationException("this sampler has no captions: make it with WrongTextSampler.For(a captioned dataset)");
+        var rows = attributes.dim() == 1 ? attributes.unsqueeze(1) : attributes;
+        if (rows.shape[1] != _width) throw new ArgumentException($"attribute rows have {rows.shape[1]} values, the sampler's data {_width}");
+        var values = rows.to_type(ScalarType.Int64).contiguous().data<long>().ToArray();
+        var groups = new int[rows.shape[0]];
+        for (int i = 0; i < groups.Length; i++)
+            groups[i] = _groups.TryGetValue(string.Join(',', values.AsSpan(i * _width, _width).ToArray()), out int g) ? g : -1;
+        using var wrong = SampleOutside(groups, generator);
+        return CaptionFields.PickCaption(_captions.index_select(0, wrong), _captionCount.index_select(0, wrong), generator);
+    }
+
     /// <summary>How many distinct attribute rows the data has.</summary>
     public int GroupCount { get; }
 
@@ -78,11 +98,14 @@ public sealed class WrongTextSampler
     /// For each image index in <paramref name="indices"/> (B), the index of an image with different attributes,
     /// uniform over all such images (B, int64).
     /// </summary>
-    public Tensor Sample(Tensor indices, Generator? generator)
+    public Tensor Sample(Tensor indices, Generator? generator) =>
+        SampleOutside(indices.to_type(ScalarType.Int64).contiguous().data<long>().Select(r => _group[r]).ToArray(), generator);
+
+    /// <summary>For each group (-1: none of the data's), a row of another group, uniform over all such rows.</summary>
+    Tensor SampleOutside(int[] groups, Generator? generator)
     {
-        var rows = indices.to_type(ScalarType.Int64).contiguous().data<long>().ToArray();
-        var result = new long[rows.Length];
-        var pending = Enumerable.Range(0, rows.Length).ToList();
+        var result = new long[groups.Length];
+        var pending = Enumerable.Range(0, groups.Length).ToList();
         // Rejection sampling: a uniform row outside the image's group, found quickly unless one group dominates.
         for (int round = 0; round < Rounds && pending.Count > 0; round++)
         {
@@ -91,7 +114,7 @@ public sealed class WrongTextSampler
             var still = new List<int>();
             for (int p = 0; p < pending.Count; p++)
             {
-                int i = pending[p], own = _group[rows[i]];
+                int i = pending[p], own = groups[i];
                 int hit = Array.FindIndex(c, p * CandidatesPerRound, CandidatesPerRound, j => _group[j] != own);
                 if (hit >= 0) result[i] = c[hit];
                 else still.Add(i);
@@ -101,7 +124,7 @@ public sealed class WrongTextSampler
         // Rare fallback: draw the k-th row outside the group directly.
         foreach (int i in pending)
         {
-            int own = _group[rows[i]];
+            int own = groups[i];
             long outside = _count - _members[own].Length;
             long k = randint(0, outside, new long[] { 1 }, generator: generator).item<long>();
             result[i] = KthOutside(own, k);

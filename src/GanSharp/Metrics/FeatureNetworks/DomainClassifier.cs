@@ -49,6 +49,21 @@ public sealed class DomainCnn : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => Classify(Embed(x));
 
+    /// <summary>
+    /// The trunk's ReLU outputs in order (16×28×28, 32×14×14, 64×7×7, 64×3×3 and the 128 features), for losses
+    /// that match features layer by layer (the cascade family's CRN loss).
+    /// </summary>
+    public IReadOnlyList<Tensor> Activations(Tensor x)
+    {
+        var outputs = new List<Tensor>();
+        foreach (var m in trunk.children())
+        {
+            x = ((Module<Tensor, Tensor>)m).call(x);
+            if (m is ReLU) outputs.Add(x);
+        }
+        return outputs;
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

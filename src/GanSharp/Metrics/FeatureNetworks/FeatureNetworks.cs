@@ -22,6 +22,7 @@ public static class FeatureNetworks
     public static IReadOnlyList<(string Name, string Description)> Known { get; } =
     [
         .. Committed.Select(c => (c.Name, c.Description)),
+        (RandomCnn.NetworkName, "fixed random CNN (seeded, hash-checked; 1/3/4 channels at any size → 3x64x64, 480-D colour/texture features, no classes): the default for image folders"),
         ("<file>.ckpt", "weights written by 'gansharp classifier train' (domain CNN, 1x28x28)"),
         ("<file>.pt | <file>.ts", "a TorchScript network made in PyTorch (default contract: see TorchScriptInputContract)"),
     ];
@@ -35,13 +36,14 @@ public static class FeatureNetworks
         foreach (var c in Committed)
             if (c.Name == nameOrPath)
                 return DomainClassifier.FromBytes(ReadResource(c.Resource), $"embedded {c.Resource}", c.Name, c.Sha256);
+        if (nameOrPath == RandomCnn.NetworkName) return RandomCnn.Create();
         string ext = Path.GetExtension(nameOrPath).ToLowerInvariant();
         return ext switch
         {
             ".pt" or ".ts" => TorchScriptFeatureNetwork.Load(nameOrPath, contract ?? TorchScriptInputContract.ForFile(nameOrPath)),
             ".ckpt" => DomainClassifier.Load(nameOrPath),
             _ => throw new FeatureNetworkException(
-                $"unknown feature network '{nameOrPath}': use {string.Join(", ", Committed.Select(c => c.Name))}, a .ckpt weights file or a TorchScript .pt/.ts file"),
+                $"unknown feature network '{nameOrPath}': use {string.Join(", ", Committed.Select(c => c.Name).Append(RandomCnn.NetworkName))}, a .ckpt weights file or a TorchScript .pt/.ts file"),
         };
     }
 

@@ -19,7 +19,7 @@ public sealed class ModesMetric : IMetric
     public bool HigherIsBetter => true;
 
     public string? NotApplicable(EvalContext ctx) =>
-        ctx.DatasetName is "ring" or "grid" || ctx.HasFeatureNetwork ? null : "it needs a 2-D mixture or a dataset with a classifier";
+        ctx.DatasetName is "ring" or "grid" || ctx.HasFeatureNetwork && ctx.FeatureNetwork.NumClasses > 0 ? null : "it needs a 2-D mixture or a dataset with a classifier";
 
     public MetricResult Compute(EvalContext ctx)
     {

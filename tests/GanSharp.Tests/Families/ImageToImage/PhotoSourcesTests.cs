@@ -67,6 +67,39 @@ public class PhotoSourcesTests
     }
 
     [Fact]
+    public void SizeVariantsOfOnePictureCountOnce()
+    {
+        using var dir = new TempDir();
+        string sway = Directory.CreateDirectory(Path.Combine(dir.Path, "sway")).FullName;
+        Png(Path.Combine(sway, "Blue_1136x640.png"), 24, 16);
+        Png(Path.Combine(sway, "Blue_1136x640_Portrait.png"), 16, 24);
+        Png(Path.Combine(sway, "Blue_2048x1536.png"), 32, 24);
+        Png(Path.Combine(sway, "Red.png"), 16, 16);
+        string kde = Path.Combine(dir.Path, "wallpapers", "Kay", "contents");
+        Png(Path.Combine(Directory.CreateDirectory(Path.Combine(kde, "images")).FullName, "5120x2880.png"), 40, 24);
+        Png(Path.Combine(Directory.CreateDirectory(Path.Combine(kde, "images_dark")).FullName, "5120x2880.png"), 40, 24);
+        var photos = PhotoSources.ListPhotos(dir.Path, minSide: 16).Select(p => Path.GetRelativePath(dir.Path, p).Replace('\\', '/')).ToArray();
+        Assert.Equal(new[] { "sway/Blue_2048x1536.png", "sway/Red.png", "wallpapers/Kay/contents/images/5120x2880.png" }, photos);
+    }
+
+    [Fact]
+    public void GatherLinksEveryPhotoIntoOneFlatFolder()
+    {
+        using var dir = new TempDir();
+        string root = Path.Combine(dir.Path, "root");
+        string a = Path.Combine(Directory.CreateDirectory(Path.Combine(root, "pkg", "usr", "share")).FullName, "a.png");
+        string b = Path.Combine(root, "pkg", "b.png");
+        Png(a, 16, 16);
+        Png(b, 16, 20);
+        string all = PhotoSources.Gather([a, b], Path.Combine(dir.Path, "all"), root);
+        Assert.Equal(new[] { "pkg__b.png", "pkg__usr__share__a.png" }, Directory.GetFiles(all).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+        using var read = ImageTensor.Load(Path.Combine(all, "pkg__b.png"));
+        Assert.Equal(new long[] { 3, 20, 16 }, read.shape);
+        PhotoSources.Gather([a], all, root);                      // b no longer listed: its link goes
+        Assert.Equal(new[] { "pkg__usr__share__a.png" }, Directory.GetFiles(all).Select(Path.GetFileName).ToArray());
+    }
+
+    [Fact]
     [Trait("Category", "Slow")]
     public void FetchesARealWallpaperPackageWhereAptIsPresent()
     {

@@ -1,0 +1,231 @@
+using System.Text.Json.Nodes;
+using GanSharp.Data;
+using GanSharp.Losses;
+using GanSharp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GanSharp.Families.TextToImage;
+
+/// <summary>
+/// What GAN-CLS and StackGAN share: a text encoder "T" (pretrained by the text-encoder family, frozen unless tuned)
+/// with its vocabulary, one caption per image drawn each step from the image's captions, the wrong-text sampler of
+/// the matching-aware discriminator, and progress grids of fixed held-out captions (samples/rows.txt names them).
+/// The text encoder comes from --text-encoder when that checkpoint exists; otherwise (sampling or resuming a run
+/// whose encoder moved) it is rebuilt from the run's own checkpoint, which holds its weights, description and
+/// vocabulary.
+/// </summary>
+public abstract class TextToImageSystem : GanSystem, ITextToImage
+{
+    private Vocabulary? _vocabulary;
+    private readonly string _encoderSource;
+    private WrongTextSampler? _wrong;
+    private Tensor? _gridText;               // GridRows × L caption ids of the progress grid
+    private Tensor? _captions, _captionCounts; // training captions, for SampleCondition
+
+    protected TextToImageSystem(GanOptions options, long[] shape, string encoderSource, bool tuneEncoder) : base(options, shape)
+    {
+        _encoderSource = encoderSource;
+        TuneTextEncoder = tuneEncoder;
+        TextEncoder encoder;
+        if (encoderSource != "" && (File.Exists(encoderSource) || Directory.Exists(encoderSource)))
+        {
+            (encoder, _vocabulary) = PretrainedTextEncoder.Load(encoderSource);
+            int dim = options.Get<int>("embedding-dim");
+            if (encoder.EmbeddingDim != dim)
+                throw new ArgumentException($"the text encoder {encoderSource} embeds captions in {encoder.EmbeddingDim} values, but --embedding-dim is {dim}: pass --embedding-dim {encoder.EmbeddingDim}");
+        }
+        else encoder = new TextEncoder(2, options.Get<int>("embedding-dim"));   // rebuilt from the checkpoint (RestoreFamilyState)
+        AddNetwork(PretrainedTextEncoder.Network, encoder, trainable: tuneEncoder);
+        EmbeddingDim = options.Get<int>("embedding-dim");
+    }
+
+    public int EmbeddingDim { get; }
+    public bool TuneTextEncoder { get; }
+
+    public Vocabulary Vocabulary => _vocabulary
+        ?? throw new InvalidOperationException($"the text encoder {_encoderSource} was not found and no checkpoint was restored");
+
+    public TextEncoder Text => (TextEncoder)Network(PretrainedTextEncoder.Network);
+
+    public abstract int OutputSize { get; }
+
+    /// <summary>φ(t) of token ids (int64 N×L, 0 = padding): with gradients only when the encoder is tuned and in training.</summary>
+    protected Tensor Embed(Tensor ids)
+    {
+        var mask = ids.ne(Vocabulary.PadId);
+        if (TuneTextEncoder && Text.training) return Text.call(ids, mask);
+        using var _ = no_grad();
+        return Text.call(ids, mask);
+    }
+
+    public Tensor EncodeText(Tensor ids)
+    {
+        using var _ = no_grad();
+        return Text.call(ids, ids.ne(Vocabulary.PadId));
+    }
+
+    /// <summary>The condition of <see cref="GanSystem.Generate"/> as text embeddings: token ids are encoded, embeddings pass.</summary>
+    protected Tensor EmbeddingOf(Tensor? condition)
+    {
+        if (condition is null)
+            throw new ArgumentException($"the {Options.Model} model draws images from captions: use 'gansharp text2img --checkpoint RUN \"a small red circle at the top left\"'");
+        return condition.dtype == ScalarType.Int64 ? EncodeText(condition) : condition;
+    }
+
+    /// <summary>One caption per image of the batch, drawn from its captions with the training generator; cut to the longest.</summary>
+    protected static Tensor RightText(Batch batch, Generator rng) =>
+        CaptionFields.Trim(CaptionFields.PickCaption(batch[CaptionFields.Captions], batch[CaptionFields.CaptionCount], rng)).Text;
+
+    /// <summary>For each image of the batch, a caption of an image whose attributes differ (Reed et al.'s wrong text).</summary>
+    protected Tensor WrongText(Batch batch, Generator rng) =>
+        CaptionFields.Trim((_wrong ?? throw new InvalidOperationException("no training data attached"))
+            .SampleCaptionsFor(batch[CaptionFields.Attributes], rng)).Text;
+
+    /// <summary>
+    /// D's matching-aware loss on logits (Reed et al. 2016, Algorithm 1), with each pair's own loss and mean
+    /// probability logged: loss_PREFIX_real / _wrong / _fake (−log s_r, −log(1 − s_w), −log(1 − s_f)) and
+    /// PREFIX_real, PREFIX_wrong, PREFIX_fake (mean s). <paramref name="wrong"/> null: the plain conditional GAN.
+    /// </summary>
+    public static LossResult MatchingAware(Tensor real, Tensor? wrong, Tensor fake, string prefix)
+    {
+        var r = TextToImageLosses.Discriminator(real, wrong, fake);
+        var logged = new Dictionary<string, Tensor>
+        {
+            [$"loss_{prefix}_real"] = nn.functional.softplus(real.neg()).mean().detach(),
+            [$"loss_{prefix}_fake"] = nn.functional.softplus(fake).mean().detach(),
+        };
+        if (wrong is not null) logged[$"loss_{prefix}_wrong"] = nn.functional.softplus(wrong).mean().detach();
+        if (prefix != "d")    // the engine logs the "D" group's d_real and d_fake from DReal and DFake
+        {
+            logged[$"{prefix}_real"] = r.RealRight;
+            logged[$"{prefix}_fake"] = r.FakeRight;
+        }
+        if (r.RealWrong is not null) logged[$"{prefix}_wrong"] = r.RealWrong;
+        return new LossResult(r.Loss, r.RealRight, r.FakeRight) { Logged = logged };
+    }
+
+    public override string? JointLossesUnsupported() => $"the {Options.Model} family has its own losses";
+
+    // ---- data, grids and state ------------------------------------------------------------------------------
+
+    public override void Attach(TensorDataset data)
+    {
+        if (_vocabulary is { } v && data.Attachments.ContainsKey(CaptionFields.VocabularyKey))
+            PretrainedTextEncoder.CheckSame(v, CaptionFields.VocabularyOf(data), _encoderSource, data.Name);
+        _wrong = WrongTextSampler.For(data);
+        _captions = data.ExtraFields[CaptionFields.Captions];
+        _captionCounts = data.ExtraFields[CaptionFields.CaptionCount];
+        if (_gridText is null)
+        {
+            using var idx = arange(Math.Min(TextToImageData.GridRows, data.Count));
+            _gridText = data.ExtraFields[BatchFields.Text].index_select(0, idx).DetachFromDisposeScope();
+        }
+    }
+
+    public override void AttachHeldOut(TensorDataset heldOut)
+    {
+        if (!heldOut.ExtraFields.TryGetValue(BatchFields.Text, out var text))
+            throw new DataException($"the held-out data '{heldOut.Name}' has no captions");
+        using var idx = arange(Math.Min(TextToImageData.GridRows, heldOut.Count));
+        _gridText?.Dispose();
+        _gridText = text.index_select(0, idx).DetachFromDisposeScope();
+    }
+
+    public override void BeforeStep(int step)
+    {
+        // A fresh run whose --text-encoder was missing reaches here without an encoder (a resumed run has restored one).
+        _ = Vocabulary;
+    }
+
+    /// <summary>Random training captions (one per sample) while training data is attached; sampling from a checkpoint needs captions.</summary>
+    public override Tensor? SampleCondition(long n, Generator? generator)
+    {
+        if (_captions is null || _captionCounts is null) return null;   // Generate then says to use text2img
+        using var scope = NewDisposeScope();
+        var idx = randint(0, _captions.shape[0], new[] { n }, generator: generator);
+        return CaptionFields.PickCaption(_captions.index_select(0, idx), _captionCounts.index_select(0, idx), generator).Text.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Columns per caption row of the progress grid.</summary>
+    protected virtual int ColumnsPerCaption(long n) => (int)Math.Max(1, n / Math.Max(1, _gridText?.shape[0] ?? 1));
+
+    /// <summary>Row i of the grid draws held-out caption i.</summary>
+    public override Tensor? GridCondition(long n)
+    {
+        if (_gridText is null) return null;
+        return _gridText.repeat_interleave(ColumnsPerCaption(n), 0);
+    }
+
+    public override int? GridColumns(long n) => _gridText is null ? null : ColumnsPerCaption(n);
+
+    public override IReadOnlyList<string>? GridRowLabels(long n)
+    {
+        if (_gridText is null || _vocabulary is null) return null;
+        var ids = _gridText.contiguous().data<long>().ToArray();
+        int l = (int)_gridText.shape[1];
+        return Enumerable.Range(0, (int)_gridText.shape[0]).Select(r => _vocabulary.Decode(ids.Skip(r * l).Take(l))).ToList();
+    }
+
+    public override JsonObject? CaptureFamilyState()
+    {
+        var state = new JsonObject();
+        PretrainedTextEncoder.Describe(state, Text, Vocabulary);
+        return state;
+    }
+
+    /// <summary>Rebuilds the text encoder to the checkpoint's description (its weights are loaded next) and takes its vocabulary.</summary>
+    public override void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        var (vocabulary, config) = PretrainedTextEncoder.Read(state, "checkpoint");
+        if (config.EmbeddingDim != EmbeddingDim)
+            throw new CheckpointException($"checkpoint's text encoder embeds in {config.EmbeddingDim} values, the options say {EmbeddingDim}");
+        if (TextEncoderConfig.Of(Text) != config)
+            ReplaceNetworks(new Dictionary<string, nn.Module> { [PretrainedTextEncoder.Network] = config.Build() });
+        _vocabulary = vocabulary;
+    }
+
+    public override void Dispose()
+    {
+        _gridText?.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>
+    /// The options a text-to-image family cannot honour (its D takes text and its losses are the matching-aware
+    /// ones), each refused in one line, and the text encoder it needs.
+    /// </summary>
+    public static void RefuseUnsupported(GanOptions o, bool needsEncoder = true)
+    {
+        string m = o.Model;
+        string? why =
+            o.Loss != LossKind.Gan ? $"--loss {o.Loss.ToString().ToLowerInvariant()} is not available for {m}: its matching-aware loss is the GAN loss of Reed et al. (--loss gan)" :
+            o.GLoss != GeneratorLossKind.NonSaturating ? $"--g-loss is not available for {m}: G minimizes −log s_f (non-saturating)" :
+            o.RealLabel != 1.0 ? $"--real-label is not available for {m}" :
+            o.R1 > 0 ? $"--r1 is not available for {m}" :
+            o.Clip > 0 ? $"--clip is not available for {m}" :
+            o.InstanceNoise > 0 ? $"--instance-noise is not available for {m}" :
+            o.Augment != "none" ? $"--augment is not available for {m}" :
+            o.FeatureMatching ? $"--feature-matching is not available for {m}" :
+            o.Unrolled > 0 ? $"--unrolled is not available for {m} (it has its own D and G phases)" :
+            o.SpectralNorm ? $"--spectral-norm is not available for {m} (its matching-aware D has no spectral-norm variant)" :
+            o.MinibatchStd || o.MinibatchDisc > 0 ? $"minibatch layers are not available for {m}" :
+            o.Pack > 1 ? $"--pack is not available for {m}" :
+            o.VirtualBatchNorm ? $"--virtual-batch-norm is not available for {m}" :
+            o.ReuseDFake ? $"--reuse-d-fake is not available for {m} (D has three passes)" :
+            o.Mirror ? $"--mirror is not available for {m} (captions name left and right)" :
+            needsEncoder && o.Get<string>("text-encoder") == "" ? $"the {m} model needs a pretrained text encoder: run 'gansharp train text-encoder --data {o.Data} --size {o.Size} --out runs --name text-encoder' and pass --text-encoder runs/text-encoder" :
+            null;
+        if (why is not null) throw new ArgumentException(why);
+        int dim = o.Get<int>("embedding-dim");
+        if (dim < 1) throw new ArgumentException($"--embedding-dim must be positive, got {dim}");
+    }
+
+    /// <summary>Checks that --text-encoder names an existing run or checkpoint (training only: sampling uses the run's own copy).</summary>
+    public static void CheckEncoderExists(GanOptions o, string option = "text-encoder")
+    {
+        string path = o.Get<string>(option);
+        if (path != "" && !File.Exists(path) && !Directory.Exists(path))
+            throw new ArgumentException($"--{option} '{path}' is neither a run directory nor a checkpoint file: pretrain one with 'gansharp train text-encoder --data {o.Data} --size {o.Size}'");
+    }
+}
