@@ -18,6 +18,7 @@ public static class EvalCommand
         var seed = new Option<long>("--seed") { Description = "Seed of the evaluation's generator", DefaultValueFactory = _ => 12345 };
         var featureNet = new Option<string?>("--feature-net") { Description = "Feature network: mnist-cnn, fashion-cnn, random-cnn (the default for image folders), a .ckpt from 'gansharp classifier train', or a TorchScript file (e.g. an Inception FID network)" };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not read or write cached real-data features" };
+        var threads = new Option<int?>("--threads") { Description = "Torch threads (default: every core)" };
         var cmd = new Command("eval", """
             Evaluate a checkpoint: FID, KID, precision/recall, IS analogue (on the project's own MNIST /
             Fashion-MNIST classifiers, or a TorchScript feature network you supply) and mode coverage.
@@ -34,7 +35,7 @@ public static class EvalCommand
             scales) unless --feature-net names another network. Without --metrics, the metrics that do not apply
             to the data (e.g. IS and modes, which need a classifier) are left out.
             """);
-        foreach (var o in new Option[] { checkpoint, real, metrics, samples, seed, featureNet, noCache }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { checkpoint, real, metrics, samples, seed, featureNet, noCache, threads }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             int n = p.GetValue(samples);
@@ -44,7 +45,9 @@ public static class EvalCommand
             string? ckpt = p.GetValue(checkpoint), realData = p.GetValue(real);
             if (ckpt is null && realData is null) throw new ArgumentException("give --checkpoint RUN (optionally with --real FOLDER as the reference), or --real DATA alone");
             TorchRuntime.EnsureLoaded();
-            TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
+            int t = p.GetValue(threads) ?? Environment.ProcessorCount;
+            if (t < 1) throw new ArgumentException($"--threads must be positive (got {t})");
+            TorchSharp.torch.set_num_threads(t);
             var settings = new EvalSettings
             {
                 Samples = n,
