@@ -72,6 +72,7 @@ public sealed class BadInputFixture : IDisposable
             Assert.True(run.Run());
         Paths["p2p"] = Path.Combine(t, "p2p");
         Paths["photo"] = Directory.GetFiles(photos).Order(StringComparer.Ordinal).First();
+        Paths["photos"] = photos;
     }
 
     public void Dispose() => _tmp.Dispose();
@@ -173,6 +174,39 @@ public sealed class BadInputTests(BadInputFixture fixture, ITestOutputHelper out
         { "translate: a checkpoint as the image", "translate {run.ckpt} --checkpoint {p2p} --out {out}/t.png", "" },
         { "translate: negative overlap", "translate {photo} --checkpoint {p2p} --overlap -3 --out {out}/t.png", "--overlap must be between 0 and" },
         { "translate: overlap out of range", "translate {photo} --checkpoint {p2p} --overlap 99 --out {out}/t.png", "--overlap must be between 0 and" },
+        // serve (refused before it listens)
+        { "serve: port out of range", "serve --runs {photos} --port 70000", "--port must be in 0..65535" },
+        { "serve: negative port", "serve --runs {photos} --port -1", "--port must be in 0..65535" },
+        { "serve: missing runs folder", "serve --runs {missing} --port 0", "does not exist" },
+        // compare
+        { "compare: missing run", "compare {missing}", "" },
+        { "compare: PNG as run", "compare {png}", "" },
+        { "compare: run without the metric", "compare {run} --metric fid", "" },
+        // text2img
+        { "text2img: missing checkpoint", "text2img circle --checkpoint {missing} --out {out}/t.png", "does not exist" },
+        { "text2img: PNG as checkpoint", "text2img circle --checkpoint {png.ckpt} --out {out}/t.png", "is not a GanSharp checkpoint" },
+        { "text2img: corrupt checkpoint", "text2img circle --checkpoint {corrupt} --out {out}/t.png", "is corrupt" },
+        { "text2img: another family's checkpoint", "text2img circle --checkpoint {run} --out {out}/t.png", "" },
+        { "text2img: negative count", "text2img circle --checkpoint {run} --count -1 --out {out}/t.png", "" },
+        // featnet
+        { "featnet: missing photo folder", "featnet train --data {missing} --out {out}/f.ckpt", "" },
+        { "featnet: PNG as photo folder", "featnet train --data {png} --out {out}/f.ckpt", "" },
+        // upscale
+        { "upscale: missing checkpoint", "upscale {photo} --checkpoint {missing} --out {out}/u.png", "does not exist" },
+        { "upscale: another family's checkpoint", "upscale {photo} --checkpoint {run} --out {out}/u.png", "" },
+        { "upscale: missing image", "upscale {missing} --checkpoint {run} --out {out}/u.png", "" },
+        { "upscale: negative tile", "upscale {photo} --checkpoint {run} --tile -1 --out {out}/u.png", "" },
+        // eval-sr
+        { "eval-sr: missing data", "eval-sr --data {missing}", "" },
+        { "eval-sr: another family's checkpoint", "eval-sr --data {photos} --checkpoint {run}", "" },
+        { "eval-sr: negative crop", "eval-sr --data {photos} --crop -1", "" },
+        // refine
+        { "refine: missing checkpoint", "refine --checkpoint {missing} --in {photos} --out {out}/r", "does not exist" },
+        { "refine: another family's checkpoint", "refine --checkpoint {run} --in {photos} --out {out}/r", "" },
+        { "refine: missing input folder", "refine --checkpoint {run} --in {missing} --out {out}/r", "" },
+        // digits
+        { "digits: missing labelled folder", "digits study --train {missing}", "does not exist" },
+        { "digits: negative count", "digits render --count -5 --out {out}/d", "" },
         // completion
         { "completion: unknown shell", "completion fish", "" },
     };
