@@ -60,8 +60,8 @@ public sealed class GanClsFamily : IGanFamily
 
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
     {
-        ["gan-cls-shapes32"] = ("GAN-INT-CLS on captioned shapes at 32 px (pass --text-encoder RUN): 20,000 training images, batch 64, widths 32, Adam 2e-4 β1 0.5, 3000 steps",
-            """{"model":"gan-cls","data":"shapes","size":32,"data-count":20000,"batch":64,"width-g":32,"width-d":32,"lr-g":2e-4,"lr-d":2e-4,"betas-g":[0.5,0.999],"betas-d":[0.5,0.999],"steps":3000,"sample-every":500,"checkpoint-every":500,"sample-count":64,"log-every":10}"""),
+        ["gan-cls-shapes32"] = ("GAN-INT-CLS on captioned shapes at 32 px (pass --text-encoder RUN): 20,000 training images, batch 32, widths 32, Adam 2e-4 β1 0.5, 1500 steps (docs/text-to-image.md's budget; raise --steps)",
+            """{"model":"gan-cls","data":"shapes","size":32,"data-count":20000,"batch":32,"width-g":32,"width-d":32,"lr-g":2e-4,"lr-d":2e-4,"betas-g":[0.5,0.999],"betas-d":[0.5,0.999],"steps":1500,"sample-every":250,"checkpoint-every":250,"sample-count":64,"log-every":10}"""),
     };
 
     public string? DefaultPreset(string? data, string? arch) => data is null or "shapes" ? "gan-cls-shapes32" : null;

@@ -46,8 +46,8 @@ public sealed class StackGanFamily : IGanFamily
 
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
     {
-        ["stackgan-shapes64"] = ("StackGAN on captioned shapes, 16 → 64 px (pass --text-encoder RUN): 20,000 training images, batch 32, widths 32, 2000 Stage-I then 1000 Stage-II steps",
-            """{"model":"stackgan","data":"shapes","size":64,"data-count":20000,"batch":32,"width-g":32,"width-d":32,"lr-g":2e-4,"lr-d":2e-4,"betas-g":[0.5,0.999],"betas-d":[0.5,0.999],"steps":3000,"stage1-steps":2000,"sample-every":500,"checkpoint-every":500,"sample-count":64,"log-every":10}"""),
+        ["stackgan-shapes64"] = ("StackGAN on captioned shapes, 16 → 64 px (pass --text-encoder RUN): 20,000 training images, batch 32, widths 32, 1000 Stage-I then 500 Stage-II steps (docs/text-to-image.md's budget)",
+            """{"model":"stackgan","data":"shapes","size":64,"data-count":20000,"batch":32,"width-g":32,"width-d":32,"lr-g":2e-4,"lr-d":2e-4,"betas-g":[0.5,0.999],"betas-d":[0.5,0.999],"steps":1500,"stage1-steps":1000,"sample-every":250,"checkpoint-every":250,"sample-count":64,"log-every":10}"""),
     };
 
     public string? DefaultPreset(string? data, string? arch) => data is null or "shapes" ? "stackgan-shapes64" : null;
