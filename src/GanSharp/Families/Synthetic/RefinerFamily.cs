@@ -44,7 +44,7 @@ public sealed class RefinerFamily : IGanFamily
         OptionSpec.Of("source-count", 20_000, "refiner: synthetic images to train on (font-digits renders this many, plus 32 held out for the progress grids)"),
         OptionSpec.Of("source-seed", 0L, "refiner: seed of the synthetic images (font-digits' rendering), fixed apart from --seed so that runs refine the same set"),
         OptionSpec.Of("fonts", "", "refiner: fonts for --source font-digits: '' (the system's font folders), 'embedded' (DejaVu Sans in the library) or ':'-separated folders"),
-        OptionSpec.Of("lambda-reg", 0.05, "refiner: weight λ of the self-regularization λ·‖R(x) − x‖₁ (summed over an image's pixels in [-1, 1], batch mean; default 0.05)"),
+        OptionSpec.Of("lambda-reg", 0.25, "refiner: weight λ of the self-regularization λ·‖R(x) − x‖₁ (summed over an image's pixels in [-1, 1], batch mean; default 0.25)"),
         OptionSpec.Of("history", 3200, "refiner: size of the history buffer of refined images (half of each fake batch D sees comes from it); 0: no buffer"),
         OptionSpec.Of("pretrain-r", 1000, "refiner: steps that train R on self-regularization alone before the adversarial game (the paper's 1,000)"),
         OptionSpec.Of("pretrain-d", 200, "refiner: steps that then train D alone against the pretrained R (the paper's 200)"),
@@ -55,8 +55,10 @@ public sealed class RefinerFamily : IGanFamily
 
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
     {
-        ["refiner-fonts"] = ("SimGAN: font-drawn digits refined towards real MNIST: R of 4 blocks × 32 maps, local D (w 32), λ 0.05, history 3200, Adam 2e-4 for both, batch 64; 1,000 R + 200 D pretraining steps then 1,800 adversarial steps (Kg 2, Kd 1)",
-            """{"model":"refiner","data":"mnist","batch":64,"width-g":32,"width-d":32,"lr-g":2e-4,"lr-d":2e-4,"betas-g":[0.5,0.999],"betas-d":[0.5,0.999],"steps":3000,"sample-every":250,"checkpoint-every":500,"sample-count":32,"log-every":10}"""),
+        ["refiner-fonts"] = ("SimGAN: font-drawn digits refined towards real MNIST at the paper's sizes: R of 4 blocks × 64 maps, local D (96, 64, 32, 32 maps), λ 0.25, history 3200, Adam 2e-4, batch 64; 1,000 R + 200 D pretraining steps, then 1,800 steps of Kg 2, Kd 1",
+            """{"model":"refiner","data":"mnist","batch":64,"width-g":64,"width-d":32,"lr-g":2e-4,"lr-d":2e-4,"betas-g":[0.5,0.999],"betas-d":[0.5,0.999],"steps":3000,"sample-every":250,"checkpoint-every":500,"sample-count":32,"log-every":10}"""),
+        ["refiner-fonts-small"] = ("SimGAN at the CPU budget of docs/synthetic.md: R of 4 blocks × 16 maps, local D (96, 64, 32, 32), λ 0.25, history 3200, Adam 2e-4, batch 32; 300 R + 100 D pretraining steps, then 600 steps of Kg 2, Kd 1",
+            """{"model":"refiner","data":"mnist","batch":32,"width-g":16,"width-d":32,"lr-g":2e-4,"lr-d":2e-4,"betas-g":[0.5,0.999],"betas-d":[0.5,0.999],"steps":1000,"pretrain-r":300,"pretrain-d":100,"sample-every":100,"checkpoint-every":500,"sample-count":32,"log-every":10}"""),
     };
 
     public string? DefaultPreset(string? data, string? arch) => "refiner-fonts";
