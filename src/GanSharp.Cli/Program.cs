@@ -54,6 +54,7 @@ public static class Program
         root.Subcommands.Add(FeatnetCommand.Create());
         root.Subcommands.Add(UpscaleCommand.Create());
         root.Subcommands.Add(EvalSrCommand.Create());
+        root.Subcommands.Add(EvalPix2PixCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);
         return root;
