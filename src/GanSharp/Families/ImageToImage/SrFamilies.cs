@@ -28,6 +28,9 @@ public abstract class SrFamilyBase : IGanFamily
 
     public IReadOnlyList<string> RequiredFields => new[] { BatchFields.Image, BatchFields.Source };
     public bool NeedsHeldOut => true;
+
+    /// <summary>The photos are decoded once, for their crops (not first as a dataset at --size).</summary>
+    public bool ReadsDataItself => true;
     public IReadOnlyList<(string Name, string Description)> Architectures => new[] { (ArchName, ArchDescription) };
     protected abstract string ArchDescription { get; }
 
@@ -40,6 +43,7 @@ public abstract class SrFamilyBase : IGanFamily
         OptionSpec.Of("crops", 8192, "srresnet/srgan: random HR crops of --size drawn once from the training photos (the pool batches are drawn from; default 8192)"),
         OptionSpec.Of("test-fraction", 0.2, "srresnet/srgan: fraction of the photos held out as the test set, split by photo with a fixed seed (default 0.2)"),
         OptionSpec.Of("photo-side", 0, "srresnet/srgan: shrink each photo (MATLAB bicubic, antialiased) so its shorter side is at most N pixels before cropping, training and test photos alike (0: as they are; 4K wallpapers are smooth at full size, 512 gives detail like ImageNet's)"),
+        OptionSpec.Of("crop-cache", true, "srresnet/srgan: keep the drawn crops in CACHE/sr-crops (keyed by the photos, their sizes and dates, and the crop settings), so a resumed or repeated run does not decode the photos again"),
         OptionSpec.Of("lr-drop", 0, "srresnet/srgan: step after which the learning rates are divided by 10 (0: never; the paper's SRGAN: 100000)"),
     };
 
@@ -116,10 +120,11 @@ public abstract class SrFamilyBase : IGanFamily
         int side = options.Get<int>("photo-side");
         if (side < 0 || (side > 0 && side < options.Size))
             throw new ArgumentException($"--photo-side {side} must be 0 (photos as they are) or at least --size {options.Size}");
-        var train = SrData.RandomCrops(split.Train, options.Get<int>("crops"), options.Size, scale, ShuffledBatches.MixSeed(options.Seed, -61), log, side);
+        string? cache = options.Get<bool>("crop-cache") ? Path.Combine(DatasetCache.DefaultRoot(), "sr-crops") : null;
+        var train = SrData.RandomCrops(split.Train, options.Get<int>("crops"), options.Size, scale, ShuffledBatches.MixSeed(options.Seed, -61), log, side, cache);
         try
         {
-            var heldOut = SrData.RandomCrops(split.Test, HeldOutCrops, options.Size, scale, SplitSeed, log, side);
+            var heldOut = SrData.RandomCrops(split.Test, HeldOutCrops, options.Size, scale, SplitSeed, log, side, cache);
             log?.Invoke($"{Name}: {split.Train.Count} training photos{(side > 0 ? $" (shorter side shrunk to {side} px)" : "")} → {train.Count} crops of {options.Size} px (LR {options.Size / scale} px); {split.Test.Count} test photos held out");
             return (train, heldOut);
         }
