@@ -180,7 +180,7 @@ public static class EvalSrCommand
         ["methods"] = new JsonArray(results.Select(r => (JsonNode)new JsonObject
         {
             ["method"] = r.Method,
-            ["psnr-y"] = Math.Round(r.PsnrY, 4),
+            ["psnr-y"] = double.IsFinite(r.PsnrY) ? Math.Round(r.PsnrY, 4) : null,
             ["ssim-y"] = Math.Round(r.SsimY, 5),
             ["fid"] = r.Fid is { } f ? Math.Round(f, 4) : null,
             ["kid"] = r.KidMean is { } k ? Math.Round(k, 6) : null,
@@ -190,7 +190,7 @@ public static class EvalSrCommand
             ["images"] = new JsonArray(r.Images.Select(i => (JsonNode)new JsonObject
             {
                 ["path"] = i.Path,
-                ["psnr-y"] = Math.Round(i.PsnrY, 4),
+                ["psnr-y"] = double.IsFinite(i.PsnrY) ? Math.Round(i.PsnrY, 4) : null,
                 ["ssim-y"] = Math.Round(i.SsimY, 5),
             }).ToArray()),
         }).ToArray()),

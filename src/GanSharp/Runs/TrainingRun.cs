@@ -138,16 +138,19 @@ public sealed class TrainingRun : IDisposable
     /// </summary>
     public static (TensorDataset Train, TensorDataset? HeldOut) OpenDataWithHeldOut(GanOptions o, Action<string>? log = null)
     {
-        var raw = Datasets.Open(o.Data, new DatasetOpenOptions
-        {
-            DataDir = o.DataDir,
-            Size = o.Size,
-            Channels = o.Channels,
-            Resize = o.Resize,
-            Seed = o.Seed,
-            Count = o.DataCount > 0 ? o.DataCount : new DatasetOpenOptions().Count,
-        }, log);
-        var (train, heldOut) = GanFamilies.Get(o.Model).AdaptData(raw, o, log);
+        var family = GanFamilies.Get(o.Model);
+        var raw = family.ReadsDataItself
+            ? new TensorDataset(o.Data, zeros(new long[] { 0, o.Channels, o.Size, o.Size }, ScalarType.Byte))
+            : Datasets.Open(o.Data, new DatasetOpenOptions
+            {
+                DataDir = o.DataDir,
+                Size = o.Size,
+                Channels = o.Channels,
+                Resize = o.Resize,
+                Seed = o.Seed,
+                Count = o.DataCount > 0 ? o.DataCount : new DatasetOpenOptions().Count,
+            }, log);
+        var (train, heldOut) = family.AdaptData(raw, o, log);
         if (!ReferenceEquals(train, raw) && !ReferenceEquals(heldOut, raw)) raw.Dispose();
         if (o.Mirror)
         {

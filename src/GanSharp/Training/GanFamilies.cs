@@ -50,6 +50,12 @@ public interface IGanFamily
     /// <summary>True when the progress grid and evaluation take inputs from held-out data (conditioned on images or text).</summary>
     bool NeedsHeldOut => false;
 
+    /// <summary>
+    /// True when <see cref="AdaptData"/> reads --data itself (e.g. random crops of large photos in a folder): the
+    /// engine then does not load --data as a dataset first, and passes an empty placeholder dataset named after it.
+    /// </summary>
+    bool ReadsDataItself => false;
+
     /// <summary>The family's own options (flags, config keys; values in <see cref="GanOptions.Extra"/>, read with <see cref="GanOptions.Get{T}"/>).</summary>
     IReadOnlyList<OptionSpec> Options => Array.Empty<OptionSpec>();
 

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using GanSharp.Training;
 using GanSharp.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -87,4 +89,98 @@ public sealed class ContentNetwork : IDisposable
         _own?.Dispose();
         _script?.Dispose();
     }
+}
+
+/// <summary>
+/// A content (perceptual) loss term as a family keeps it: the network named by --feature-net, loaded on first use;
+/// the scale s of its feature maps (--content-scale, else the paper's 1/12.75 for a VGG file, else calibrated once
+/// on the first batch by <see cref="Calibrate"/>); and the network's SHA-256. Scale and hash are family state
+/// ("content-scale", "content-sha256"): a resumed run keeps its scale and refuses another network.
+/// </summary>
+public sealed class ContentTerm : IDisposable
+{
+    /// <summary>--feature-net, declared alike by every family with a content term.</summary>
+    public static OptionSpec FeatureNetOption => OptionSpec.Of("feature-net", PhotoFeatureNet.CommittedName,
+        "srgan, pix2pix --objective idcgan: the network of the content (perceptual) loss: photo-featnet (the project's own, default), a .ckpt from 'gansharp featnet train', or a TorchScript VGG-19 file (.pt/.ts) returning φ5,4 of ImageNet-normalised input");
+
+    /// <summary>--content-scale, declared alike by every family with a content term.</summary>
+    public static OptionSpec ContentScaleOption => OptionSpec.Of("content-scale", 0.0,
+        "srgan, pix2pix --objective idcgan: the scale s of the feature maps in the content loss mean((s·φ(x) − s·φ(y))²); 0: 1/12.75 for a VGG file (SRGAN's), for the project's network calibrated on the first batch (srgan: to G's pixel MSE; idcgan: to the corrupted source's pixel MSE)");
+
+    private readonly string _spec;
+    private ContentNetwork? _net;
+    private double? _scale;
+    private string? _sha;
+
+    /// <param name="spec">--feature-net: "photo-featnet", a .ckpt, or a TorchScript VGG file.</param>
+    /// <param name="scale">--content-scale: a positive value fixes s; 0 leaves it to the network kind or calibration.</param>
+    public ContentTerm(string spec, double scale)
+    {
+        if (scale < 0) throw new ArgumentException($"--content-scale must not be negative (got {scale})");
+        _spec = spec;
+        if (scale > 0) _scale = scale;
+    }
+
+    /// <summary>The scale once known.</summary>
+    public double? Scale => _scale;
+
+    /// <summary>The network, loaded on first use (a checkpoint loaded for sampling never needs it).</summary>
+    public ContentNetwork Network
+    {
+        get
+        {
+            if (_net is not null) return _net;
+            var net = ContentNetwork.Load(_spec);
+            if (_sha is not null && _sha != net.Sha256)
+            {
+                net.Dispose();
+                throw new CheckpointException($"this run's content network had SHA-256 {_sha}, but '{_spec}' has {net.Sha256}: resume with the same --feature-net file");
+            }
+            _net = net;
+            _sha = net.Sha256;
+            if (_scale is null && net.IsVgg) _scale = ImageToImageLosses.SrganFeatureScale;
+            return net;
+        }
+    }
+
+    /// <summary>
+    /// Fixes the scale, when not yet known, so that the feature-map MSE of (<paramref name="a"/>, <paramref name="b"/>)
+    /// equals <paramref name="targetMse"/>: s² = target / mean((φ(a) − φ(b))²). Returns s.
+    /// </summary>
+    public double Calibrate(Tensor a, Tensor b, double targetMse)
+    {
+        if (_scale is { } known) return known;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        double raw = (Network.Features(a) - Network.Features(b)).square().mean().item<float>();
+        if (!(raw > 0) || !(targetMse > 0) || !double.IsFinite(targetMse / raw))
+            throw new InvalidOperationException($"cannot calibrate the content scale (feature-map MSE {raw}, target {targetMse} on the first batch): pass --content-scale");
+        _scale = Math.Sqrt(targetMse / raw);
+        return _scale.Value;
+    }
+
+    /// <summary>mean((s·φ(output) − s·φ(target))²), the target's features without gradient. The scale must be known.</summary>
+    public Tensor Loss(Tensor output, Tensor target)
+    {
+        var s = _scale ?? throw new InvalidOperationException("the content scale is not known yet: calibrate it first");
+        var fo = Network.Features(output);
+        Tensor ft;
+        using (no_grad()) ft = Network.Features(target);
+        return ImageToImageLosses.Content(fo, ft, s);
+    }
+
+    /// <summary>Family state: the scale and the network's hash, once known.</summary>
+    public void Capture(JsonObject state)
+    {
+        if (_scale is { } s) state["content-scale"] = s;
+        if (_sha is { } h) state["content-sha256"] = h;
+    }
+
+    public void Restore(JsonObject? state)
+    {
+        if (state?["content-scale"] is { } s) _scale = s.GetValue<double>();
+        if (state?["content-sha256"] is { } h) _sha = h.GetValue<string>();
+    }
+
+    public void Dispose() => _net?.Dispose();
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using GanSharp.Data;
 using GanSharp.Losses;
 using GanSharp.Models;
@@ -22,7 +23,14 @@ public sealed class Pix2PixFamily : IGanFamily
     public const string ArchName = "unet-patchgan";
 
     /// <summary>The tasks of --task: the built-in ones made from any photo folder, and "paired" (A|B files).</summary>
-    public static readonly string[] Tasks = { "edges", "colorize", "inpaint", "derain", "denoise", "paired" };
+    public static readonly string[] Tasks = { "edges", "colorize", "inpaint", "derain", "denoise", "denoise-poisson", "paired" };
+
+    /// <summary>
+    /// The objectives of --objective: "cgan-l1" (pix2pix: cGAN + λ·L1; --lambda-l1 0 is cGAN alone), "l1" (L1
+    /// alone, no D: the ablation's baseline) and "idcgan" (ID-CGAN's: MSE + perceptual + 6.6·10⁻³ × adversarial
+    /// with a multi-scale D; Zhang, Sindagi &amp; Patel 2017).
+    /// </summary>
+    public static readonly string[] Objectives = { "cgan-l1", "l1", "idcgan" };
 
     /// <summary>The PatchGAN receptive fields --patch accepts (1 to 4 stride-2 layers).</summary>
     public static readonly int[] PatchSizes = { 16, 34, 70, 142 };
@@ -44,7 +52,11 @@ public sealed class Pix2PixFamily : IGanFamily
 
     public IReadOnlyList<OptionSpec> Options => new[]
     {
-        OptionSpec.Of("task", "edges", "pix2pix: the paired task: edges (Sobel edges → photo), colorize (gray → colour), inpaint (gray hole → photo), derain (rain streaks → clean), denoise (Gaussian noise σ 25 → clean), paired (side-by-side A|B files, A → B)", Tasks),
+        OptionSpec.Of("task", "edges", "pix2pix: the paired task: edges (Sobel edges → photo), colorize (gray → colour), inpaint (gray hole → photo), derain (rain streaks → clean), denoise (Gaussian noise σ 25 → clean), denoise-poisson (Poisson noise, peak 30 → clean), paired (side-by-side A|B files, A → B)", Tasks),
+        OptionSpec.Of("objective", "cgan-l1", "pix2pix: G's objective: cgan-l1 (cGAN + λ·L1, the paper's; --lambda-l1 0: cGAN alone), l1 (L1 alone, no D), idcgan (ID-CGAN: MSE + perceptual on --feature-net + 6.6e-3 adversarial, multi-scale D)", Objectives),
+        OptionSpec.Of("d-scales", 3, "pix2pix --objective idcgan: scales of the multi-scale D (each a PatchGAN on the pair pooled ×2 more; default 3)"),
+        ContentTerm.FeatureNetOption,
+        ContentTerm.ContentScaleOption,
         OptionSpec.Of("lambda-l1", ImageToImageLosses.Pix2PixL1Weight, "pix2pix: weight λ of the L1 term of G's loss (default 100, the paper's; 0: cGAN only)"),
         OptionSpec.Of("patch", 0, "pix2pix: PatchGAN receptive field in pixels: 16, 34, 70 or 142 (default 0: scaled to --size as the paper's 70 at 256: 16 at 64, 34 at 128)"),
     };
@@ -64,7 +76,7 @@ public sealed class Pix2PixFamily : IGanFamily
         // Called before the run directory is created: every option check happens here too, so a refused run leaves nothing.
         RefuseUnsupported(options);
         CheckShape(options, exampleShape);
-        PatchLayers(options, (int)exampleShape[1]);
+        CheckScales(options, (int)exampleShape[1], PatchLayers(options, (int)exampleShape[1]));
         return ArchName;
     }
 
@@ -90,6 +102,14 @@ public sealed class Pix2PixFamily : IGanFamily
         return layers;
     }
 
+    /// <summary>With --objective idcgan, the coarsest scale of the multi-scale D must still fit its PatchGAN.</summary>
+    public static void CheckScales(GanOptions o, int size, int patchLayers)
+    {
+        int scales = o.Get<int>("d-scales");
+        if (o.Get<string>("objective") == "idcgan" && PatchGan.OutputSize(size >> (scales - 1), patchLayers) < 1)
+            throw new ArgumentException($"--d-scales {scales} shrinks {size}×{size} pairs to {size >> (scales - 1)} px, too small for the PatchGAN: use fewer scales or a smaller --patch");
+    }
+
     private static void CheckShape(GanOptions o, long[] shape)
     {
         if (shape.Length != 3 || shape[1] != shape[2] || shape[1] < 16 || shape[1] > 512 || (shape[1] & (shape[1] - 1)) != 0)
@@ -109,7 +129,12 @@ public sealed class Pix2PixFamily : IGanFamily
             o.MinibatchStd || o.MinibatchDisc > 0 ? "minibatch layers are not available for pix2pix (the PatchGAN judges patches, not whole images)" :
             o.Pack > 1 ? "--pack is not available for pix2pix" :
             o.ReuseDFake ? "--reuse-d-fake is not available for pix2pix (its D and G phases already share one G(source))" :
-            o.EvalEvery > 0 ? "--eval-every is not available for pix2pix (its metrics sample without a source image); use 'gansharp translate' on held-out images" :
+            o.EvalEvery > 0 ? "--eval-every is not available for pix2pix (its metrics sample without a source image); use 'gansharp eval-pix2pix --checkpoint RUN'" :
+            o.Get<string>("objective") == "l1" && (o.DSteps != 1 || o.R1 > 0) ? "--objective l1 trains no discriminator: drop --d-steps and --r1" :
+            o.Get<string>("objective") == "idcgan" && o.Loss != LossKind.Gan ? "--objective idcgan has its paper's loss (BCE on each scale of its multi-scale D): drop --loss" :
+            o.Get<string>("objective") == "idcgan" && o.R1 > 0 ? "--r1 is not available with --objective idcgan" :
+            o.Get<string>("objective") == "idcgan" && SourceChannels(o, 3) == 1 ? $"--objective idcgan calibrates its perceptual term on the corrupted source, but --task {o.Get<string>("task")} has 1-channel sources: use it with derain, denoise, denoise-poisson, inpaint or paired" :
+            o.Get<int>("d-scales") is < 1 or > 4 ? $"--d-scales must be 1 to 4 (got {o.Get<int>("d-scales")})" :
             null;
         if (why is not null) throw new ArgumentException(why);
     }
@@ -155,6 +180,7 @@ public sealed class Pix2PixFamily : IGanFamily
                 "inpaint" => PairedTask.Inpaint,
                 "derain" => PairedTask.Derain,
                 "denoise" => PairedTask.DenoiseGaussian,
+                "denoise-poisson" => PairedTask.DenoisePoisson,
                 _ => throw new ArgumentException($"unknown --task '{task}': use {string.Join(", ", Tasks)}"),
             };
             paired = PairedTasks.Make(kind, data.Data, ShuffledBatches.MixSeed(options.Seed, -41));
@@ -204,6 +230,7 @@ public sealed class Pix2PixSystem : GanSystem
 {
     private Tensor? _heldOutSources, _heldOutTargets;
     private Tensor? _fake;                     // G(source) of the D phase, reused by the G phase of the same step
+    private readonly ContentTerm? _content;    // idcgan's perceptual term (family state: its scale and hash)
 
     public Pix2PixSystem(GanOptions options, long[] shape, int patchLayers) : base(options, shape)
     {
@@ -211,13 +238,32 @@ public sealed class Pix2PixSystem : GanSystem
         SourceChannels = Pix2PixFamily.SourceChannels(options, channels);
         L1Weight = options.Get<double>("lambda-l1");
         if (L1Weight < 0) throw new ArgumentException($"--lambda-l1 must not be negative (got {L1Weight})");
+        Objective = options.Get<string>("objective");
         var g = new UNetGenerator(size, SourceChannels, channels, options.WidthG);          // C_src×S×S → C×S×S
-        var d = new PatchGan(SourceChannels + channels, options.WidthD, patchLayers);       // (C_src+C)×S×S → 1×h×w logits
         Init.Dcgan(g);                                                                     // N(0, 0.02), as the paper
-        Init.Dcgan(d);
         AddNetwork("G", g);
+        if (Objective == "l1") return;                                                     // the ablation's L1-only G: no D
+        nn.Module<Tensor, Tensor> d;
+        if (Objective == "idcgan")
+        {
+            Pix2PixFamily.CheckScales(options, size, patchLayers);
+            d = new MultiScaleDiscriminator(SourceChannels + channels, options.Get<int>("d-scales"), options.WidthD, patchLayers);   // one logit map per scale
+            _content = new ContentTerm(options.Get<string>("feature-net"), options.Get<double>("content-scale"));
+        }
+        else d = new PatchGan(SourceChannels + channels, options.WidthD, patchLayers);     // (C_src+C)×S×S → 1×h×w logits
+        Init.Dcgan(d);
         AddNetwork("D", d);
     }
+
+    /// <summary>--objective: cgan-l1, l1 or idcgan.</summary>
+    public string Objective { get; }
+
+    /// <summary>idcgan's perceptual scale once known (option, or calibrated on the first batch).</summary>
+    public double? ContentScale => _content?.Scale;
+
+    public override IReadOnlyList<OptimizerGroup> OptimizerGroups() => Objective == "l1"
+        ? new[] { new OptimizerGroup("G", new[] { "G" }, Options.Optimizer, Options.LrG, Options.BetasG) }
+        : base.OptimizerGroups();
 
     public int SourceChannels { get; }
     public double L1Weight { get; }
@@ -255,7 +301,41 @@ public sealed class Pix2PixSystem : GanSystem
         finally { UNet.SetDropoutGenerator(null); }
     }
 
-    protected override IReadOnlyList<Phase> BuildPhases() => new[]
+    protected override IReadOnlyList<Phase> BuildPhases() => Objective switch
+    {
+        "l1" => new[]
+        {
+            new Phase("G", "G", ctx =>
+            {
+                UNet.SetDropoutGenerator(ctx.Rng);
+                var fake = G.call(ctx.Batch[BatchFields.Source]);
+                return new LossTerms().Add("l1", ImageToImageLosses.PixelL1(fake, ctx.Batch.Real)).Result();
+            }),
+        },
+        "idcgan" => new[]
+        {
+            new Phase("D", "D", ctx =>
+            {
+                var source = ctx.Batch[BatchFields.Source];
+                UNet.SetDropoutGenerator(ctx.Rng);
+                _fake = null;
+                Tensor fake;
+                if (ctx.Repeat == Options.DSteps - 1) fake = _fake = G.call(source);
+                else using (no_grad()) fake = G.call(source);
+                return IdCganDiscriminatorLoss(source, ctx.Batch.Real, fake);
+            }) { Repeat = Options.DSteps },
+            new Phase("G", "G", ctx =>
+            {
+                var source = ctx.Batch[BatchFields.Source];
+                var fake = _fake ?? G.call(source);
+                _fake = null;
+                return IdCganGeneratorLoss(source, ctx.Batch.Real, fake);
+            }) { NewBatch = false, Freeze = new[] { "D" }, ZeroAfter = new[] { "D" } },
+        },
+        _ => Pix2PixPhases(),
+    };
+
+    private Phase[] Pix2PixPhases() => new[]
     {
         new Phase("D", "D", ctx =>
         {
@@ -310,6 +390,48 @@ public sealed class Pix2PixSystem : GanSystem
             .Result(dFake: Loss.MeanOutput(fakeOut));
     }
 
+    private MultiScaleDiscriminator MultiD => (MultiScaleDiscriminator)Network("D");
+
+    /// <summary>ID-CGAN's D loss: the mean over scales of BCE(D(source, real) → 1) + BCE(D(source, fake) → 0).</summary>
+    public LossResult IdCganDiscriminatorLoss(Tensor source, Tensor real, Tensor fake)
+    {
+        var realScales = MultiD.Scales(PatchGan.Pair(source, real));
+        var fakeScales = MultiD.Scales(PatchGan.Pair(source, fake.detach()));
+        var terms = ImageToImageLosses.MultiScaleDiscriminator(realScales, fakeScales);
+        Tensor Mean(IReadOnlyList<Tensor> maps) => stack(maps.Select(m => sigmoid(m.detach()).mean()).ToArray()).mean();
+        return new LossResult(terms.Total, Mean(realScales), Mean(fakeScales));
+    }
+
+    /// <summary>
+    /// ID-CGAN's G loss: MSE(G(x), y) (loss_mse) + perceptual (loss_perceptual: the feature-map MSE of --feature-net
+    /// at the content scale) + 6.6·10⁻³ × the mean over D's scales of BCE(D(x, G(x)) → 1) (loss_adv). On the first
+    /// batch without a known scale, the scale is calibrated so that the perceptual term of (source, target) equals
+    /// their pixel MSE: the corruption weighs the same in both terms.
+    /// </summary>
+    public LossResult IdCganGeneratorLoss(Tensor source, Tensor real, Tensor fake)
+    {
+        double scale = _content!.Calibrate(source, real, ImageToImageLosses.PixelMse(source, real).item<float>());
+        var perceptual = _content.Loss(fake, real);
+        var fakeScales = MultiD.Scales(PatchGan.Pair(source, fake));
+        var terms = ImageToImageLosses.IdCganGenerator(fake, real, perceptual, fakeScales);
+        Tensor dFake = stack(fakeScales.Select(m => sigmoid(m.detach()).mean()).ToArray()).mean();
+        return new LossTerms()
+            .Add("mse", terms.Terms["mse"])
+            .Add("perceptual", terms.Terms["perceptual"])
+            .Add("adv", terms.Terms["g_adv"], ImageToImageLosses.IdCganAdversarialWeight)
+            .Result(dFake: dFake, more: new Dictionary<string, Tensor> { ["content_scale"] = tensor((float)scale) });
+    }
+
+    public override JsonObject? CaptureFamilyState()
+    {
+        if (_content is null) return null;
+        var state = new JsonObject();
+        _content.Capture(state);
+        return state.Count == 0 ? null : state;
+    }
+
+    public override void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors) => _content?.Restore(state);
+
     public override string? JointLossesUnsupported() => "the pix2pix family has its own losses";
 
     /// <summary>Refuses training data whose sources do not have the channels the options give G.</summary>
@@ -351,6 +473,7 @@ public sealed class Pix2PixSystem : GanSystem
 
     public override void Dispose()
     {
+        _content?.Dispose();
         _heldOutSources?.Dispose();
         _heldOutTargets?.Dispose();
         base.Dispose();

@@ -65,7 +65,55 @@ public static class SrData
     /// N×3×hr/scale×hr/scale). Photos smaller than the crop or unreadable are skipped with a warning.
     /// </summary>
     public static TensorDataset RandomCrops(IReadOnlyList<string> photos, int count, int hrSize = 96, int scale = 4, long seed = 0,
-        Action<string>? warn = null, int photoSide = 0)
+        Action<string>? warn = null, int photoSide = 0, string? cacheDir = null)
+    {
+        if (cacheDir is null || count < 1 || hrSize < scale || hrSize % scale != 0)
+            return DrawCrops(photos, count, hrSize, scale, seed, warn, photoSide);
+        string key = CacheKey(photos, count, hrSize, scale, seed, photoSide);
+        string file = Path.Combine(cacheDir, key + ".u8");
+        long lrSide = hrSize / scale, hrBytes = (long)count * 3 * hrSize * hrSize, lrBytes = (long)count * 3 * lrSide * lrSide;
+        if (hrBytes + lrBytes > Array.MaxLength) return DrawCrops(photos, count, hrSize, scale, seed, warn, photoSide);
+        if (File.Exists(file) && new FileInfo(file).Length == hrBytes + lrBytes)
+        {
+            var bytes = File.ReadAllBytes(file);
+            var hr = tensor(bytes.AsSpan(0, (int)hrBytes).ToArray(), new long[] { count, 3, hrSize, hrSize });
+            var lr = tensor(bytes.AsSpan((int)hrBytes).ToArray(), new long[] { count, 3, lrSide, lrSide });
+            warn?.Invoke($"{count} crops of {hrSize} px read from the crop cache {file}");
+            return new TensorDataset("sr-crops", hr, fields: new Dictionary<string, Tensor> { [BatchFields.Source] = lr });
+        }
+        var drawn = DrawCrops(photos, count, hrSize, scale, seed, warn, photoSide);
+        try
+        {
+            Directory.CreateDirectory(cacheDir);
+            string tmp = file + $".{Environment.ProcessId}.tmp";
+            using (var fs = File.Create(tmp))
+            {
+                fs.Write(drawn.Data.contiguous().data<byte>().ToArray());
+                fs.Write(drawn.ExtraFields[BatchFields.Source].contiguous().data<byte>().ToArray());
+            }
+            File.Move(tmp, file, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            warn?.Invoke($"cannot write the crop cache {file}: {e.Message}");
+        }
+        return drawn;
+    }
+
+    /// <summary>The cache key of a crop set: the photos (path, length, last write) and every setting that shapes the crops.</summary>
+    static string CacheKey(IReadOnlyList<string> photos, int count, int hrSize, int scale, long seed, int photoSide)
+    {
+        var text = new System.Text.StringBuilder($"sr-crops-v1 {count} {hrSize} {scale} {seed} {photoSide}\n");
+        foreach (var f in photos)
+        {
+            var info = new FileInfo(f);
+            text.Append(Path.GetFullPath(f)).Append(' ').Append(info.Exists ? info.Length : -1).Append(' ')
+                .Append(info.Exists ? info.LastWriteTimeUtc.Ticks : 0).Append('\n');
+        }
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..32];
+    }
+
+    static TensorDataset DrawCrops(IReadOnlyList<string> photos, int count, int hrSize, int scale, long seed, Action<string>? warn, int photoSide)
     {
         if (count < 1) throw new DataException($"crop count must be positive, got {count}");
         if (hrSize < scale || hrSize % scale != 0)

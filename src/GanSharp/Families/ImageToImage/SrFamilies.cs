@@ -28,6 +28,9 @@ public abstract class SrFamilyBase : IGanFamily
 
     public IReadOnlyList<string> RequiredFields => new[] { BatchFields.Image, BatchFields.Source };
     public bool NeedsHeldOut => true;
+
+    /// <summary>The photos are decoded once, for their crops (not first as a dataset at --size).</summary>
+    public bool ReadsDataItself => true;
     public IReadOnlyList<(string Name, string Description)> Architectures => new[] { (ArchName, ArchDescription) };
     protected abstract string ArchDescription { get; }
 
@@ -40,6 +43,7 @@ public abstract class SrFamilyBase : IGanFamily
         OptionSpec.Of("crops", 8192, "srresnet/srgan: random HR crops of --size drawn once from the training photos (the pool batches are drawn from; default 8192)"),
         OptionSpec.Of("test-fraction", 0.2, "srresnet/srgan: fraction of the photos held out as the test set, split by photo with a fixed seed (default 0.2)"),
         OptionSpec.Of("photo-side", 0, "srresnet/srgan: shrink each photo (MATLAB bicubic, antialiased) so its shorter side is at most N pixels before cropping, training and test photos alike (0: as they are; 4K wallpapers are smooth at full size, 512 gives detail like ImageNet's)"),
+        OptionSpec.Of("crop-cache", true, "srresnet/srgan: keep the drawn crops in CACHE/sr-crops (keyed by the photos, their sizes and dates, and the crop settings), so a resumed or repeated run does not decode the photos again"),
         OptionSpec.Of("lr-drop", 0, "srresnet/srgan: step after which the learning rates are divided by 10 (0: never; the paper's SRGAN: 100000)"),
     };
 
@@ -116,10 +120,11 @@ public abstract class SrFamilyBase : IGanFamily
         int side = options.Get<int>("photo-side");
         if (side < 0 || (side > 0 && side < options.Size))
             throw new ArgumentException($"--photo-side {side} must be 0 (photos as they are) or at least --size {options.Size}");
-        var train = SrData.RandomCrops(split.Train, options.Get<int>("crops"), options.Size, scale, ShuffledBatches.MixSeed(options.Seed, -61), log, side);
+        string? cache = options.Get<bool>("crop-cache") ? Path.Combine(DatasetCache.DefaultRoot(), "sr-crops") : null;
+        var train = SrData.RandomCrops(split.Train, options.Get<int>("crops"), options.Size, scale, ShuffledBatches.MixSeed(options.Seed, -61), log, side, cache);
         try
         {
-            var heldOut = SrData.RandomCrops(split.Test, HeldOutCrops, options.Size, scale, SplitSeed, log, side);
+            var heldOut = SrData.RandomCrops(split.Test, HeldOutCrops, options.Size, scale, SplitSeed, log, side, cache);
             log?.Invoke($"{Name}: {split.Train.Count} training photos{(side > 0 ? $" (shorter side shrunk to {side} px)" : "")} → {train.Count} crops of {options.Size} px (LR {options.Size / scale} px); {split.Test.Count} test photos held out");
             return (train, heldOut);
         }
@@ -172,8 +177,8 @@ public sealed class SrganFamily : SrFamilyBase
     public override IReadOnlyList<OptionSpec> Options => CommonOptions.Concat(new[]
     {
         OptionSpec.Of("content", "features", "srgan: the content loss: features (MSE of feature maps of --feature-net, the paper's VGG54) or mse (pixel MSE, the paper's SRGAN-MSE)", "features", "mse"),
-        OptionSpec.Of("feature-net", PhotoFeatureNet.CommittedName, "srgan: the content network: photo-featnet (the project's own, default), a .ckpt from 'gansharp featnet train', or a TorchScript VGG-19 file (.pt/.ts) returning φ5,4"),
-        OptionSpec.Of("content-scale", 0.0, "srgan: the scale s of the feature maps in the content loss mean((s·φ(G(x)) − s·φ(y))²); 0: 1/12.75 for a VGG file (the paper's), for the project's network calibrated at step 1 so the content loss equals G's pixel MSE"),
+        ContentTerm.FeatureNetOption,
+        ContentTerm.ContentScaleOption,
         OptionSpec.Of("adv-weight", ImageToImageLosses.SrganAdversarialWeight, "srgan: weight of the adversarial term of G's loss (default 1e-3, the paper's)"),
         OptionSpec.Of("tv-weight", 0.0, "srgan: weight of a total-variation term of G's loss (default 0: none)"),
     }).ToList();
@@ -194,9 +199,7 @@ public sealed class SrSystem : GanSystem
 {
     private Tensor? _heldOutLr, _heldOutHr;
     private Tensor? _fake;                 // G(LR) of the D phase, reused by the G phase of the same step
-    private ContentNetwork? _content;
-    private double? _contentScale;         // family state: fixed by the option, the paper's, or calibrated at step 1
-    private string? _contentSha;
+    private readonly ContentTerm? _content; // family state: its scale (option, the paper's, or calibrated at step 1) and hash
 
     public SrSystem(GanOptions options, long[] shape, bool adversarial) : base(options, shape)
     {
@@ -210,10 +213,9 @@ public sealed class SrSystem : GanSystem
             ContentKind = options.Get<string>("content");
             AdversarialWeight = options.Get<double>("adv-weight");
             TvWeight = options.Get<double>("tv-weight");
-            double scale = options.Get<double>("content-scale");
-            if (scale < 0 || AdversarialWeight < 0 || TvWeight < 0)
-                throw new ArgumentException($"--content-scale, --adv-weight and --tv-weight must not be negative (got {scale}, {AdversarialWeight}, {TvWeight})");
-            if (scale > 0) _contentScale = scale;
+            if (AdversarialWeight < 0 || TvWeight < 0)
+                throw new ArgumentException($"--adv-weight and --tv-weight must not be negative (got {AdversarialWeight}, {TvWeight})");
+            _content = new ContentTerm(options.Get<string>("feature-net"), options.Get<double>("content-scale"));
         }
     }
 
@@ -225,7 +227,7 @@ public sealed class SrSystem : GanSystem
     public SrResNet SrG => (SrResNet)Network("G");
 
     /// <summary>The scale of the content network's feature maps once known (option, paper's, or calibrated at step 1).</summary>
-    public double? ContentScale => _contentScale;
+    public double? ContentScale => _content?.Scale;
 
     public override IReadOnlyList<OptimizerGroup> OptimizerGroups()
     {
@@ -247,19 +249,7 @@ public sealed class SrSystem : GanSystem
             : G.call(source);
 
     /// <summary>The content network, loaded on first use (upscaling a checkpoint never needs it).</summary>
-    public ContentNetwork Content
-    {
-        get
-        {
-            if (_content is not null) return _content;
-            _content = ContentNetwork.Load(Options.Get<string>("feature-net"));
-            if (_contentSha is not null && _contentSha != _content.Sha256)
-                throw new CheckpointException($"this run's content network had SHA-256 {_contentSha}, but '{Options.Get<string>("feature-net")}' has {_content.Sha256}: resume with the same --feature-net file");
-            _contentSha = _content.Sha256;
-            if (_contentScale is null && _content.IsVgg) _contentScale = ImageToImageLosses.SrganFeatureScale;
-            return _content;
-        }
-    }
+    public ContentNetwork Content => (_content ?? throw new InvalidOperationException("the srresnet model has no content network")).Network;
 
     protected override IReadOnlyList<Phase> BuildPhases()
     {
@@ -318,20 +308,9 @@ public sealed class SrSystem : GanSystem
         if (ContentKind == "mse") content = mse;
         else
         {
-            var net = Content;
-            var fakeFeatures = net.Features(fake);
-            Tensor realFeatures;
-            using (no_grad()) realFeatures = net.Features(hr);
-            if (_contentScale is null)
-            {
-                double raw = (fakeFeatures.detach() - realFeatures).square().mean().item<float>();
-                double pixel = mse.item<float>();
-                if (!(raw > 0) || !double.IsFinite(pixel / raw))
-                    throw new InvalidOperationException($"cannot calibrate the content scale: the feature-map MSE is {raw} on the first batch; pass --content-scale");
-                _contentScale = Math.Sqrt(pixel / raw);
-            }
-            content = ImageToImageLosses.Content(fakeFeatures, realFeatures, _contentScale.Value);
-            more["content_scale"] = tensor((float)_contentScale.Value);
+            double scale = _content!.Calibrate(fake.detach(), hr, mse.item<float>());
+            content = _content.Loss(fake, hr);
+            more["content_scale"] = tensor((float)scale);
         }
         var fakeOut = D.call(fake);
         var terms = new LossTerms()
@@ -346,19 +325,13 @@ public sealed class SrSystem : GanSystem
 
     public override JsonObject? CaptureFamilyState()
     {
-        if (!Adversarial || (_contentScale is null && _contentSha is null)) return null;
+        if (_content is null) return null;
         var state = new JsonObject();
-        if (_contentScale is { } s) state["content-scale"] = s;
-        if (_contentSha is { } h) state["content-sha256"] = h;
-        return state;
+        _content.Capture(state);
+        return state.Count == 0 ? null : state;
     }
 
-    public override void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors)
-    {
-        if (state is null) return;
-        if (state["content-scale"] is { } s) _contentScale = s.GetValue<double>();
-        if (state["content-sha256"] is { } h) _contentSha = h.GetValue<string>();
-    }
+    public override void RestoreFamilyState(JsonObject? state, IReadOnlyDictionary<string, Tensor> tensors) => _content?.Restore(state);
 
     public override void Attach(TensorDataset data) => CheckPairs(data, "training");
 

@@ -39,6 +39,7 @@ public sealed class SrFamilyTests
         o.Set("sr-blocks", 1);
         o.Set("crops", 40);
         o.Set("test-fraction", 0.3);
+        o.Set("crop-cache", false);
         return o;
     }
 
@@ -214,12 +215,37 @@ public sealed class SrFamilyTests
     }
 
     [Fact]
+    public void TheCropCacheGivesTheSameCropsWithoutThePhotosAndNoticesAChangedPhoto()
+    {
+        using var tmp = new TestUtil.TempDir();
+        string photos = Path.Combine(tmp.Path, "photos"), cache = Path.Combine(tmp.Path, "cache");
+        WritePhotos(photos, count: 3);
+        var files = Directory.GetFiles(photos).Order(StringComparer.Ordinal).ToList();
+        var log = new List<string>();
+        using var drawn = SrData.RandomCrops(files, 6, 16, 4, seed: 2, warn: log.Add, photoSide: 40, cacheDir: cache);
+        Assert.Single(Directory.GetFiles(cache));
+        Assert.Empty(log);
+        using var again = SrData.RandomCrops(files, 6, 16, 4, seed: 2, warn: log.Add, photoSide: 40, cacheDir: cache);
+        Assert.Contains("read from the crop cache", Assert.Single(log));
+        Assert.True(drawn.Data.equal(again.Data).all().item<bool>());
+        Assert.True(drawn.ExtraFields[BatchFields.Source].equal(again.ExtraFields[BatchFields.Source]).all().item<bool>());
+        using var plain = SrData.RandomCrops(files, 6, 16, 4, seed: 2, photoSide: 40);
+        Assert.True(plain.Data.equal(drawn.Data).all().item<bool>());
+        // Another seed, or a rewritten photo, is another cache entry.
+        using var other = SrData.RandomCrops(files, 6, 16, 4, seed: 3, photoSide: 40, cacheDir: cache);
+        Assert.Equal(2, Directory.GetFiles(cache).Length);
+        File.SetLastWriteTimeUtc(files[0], DateTime.UtcNow.AddMinutes(1));
+        using var changed = SrData.RandomCrops(files, 6, 16, 4, seed: 2, photoSide: 40, cacheDir: cache);
+        Assert.Equal(3, Directory.GetFiles(cache).Length);
+    }
+
+    [Fact]
     public void BadInputIsOneClearError()
     {
         using var tmp = new TestUtil.TempDir();
         string photos = Path.Combine(tmp.Path, "photos");
         WritePhotos(photos, count: 4);
-        string[] common = ["--threads", "1", "--out", tmp.Path, "--crops", "8", "--batch", "4", "--sr-blocks", "1"];
+        string[] common = ["--threads", "1", "--out", tmp.Path, "--crops", "8", "--batch", "4", "--sr-blocks", "1", "--crop-cache", "false"];
         var (code, _, err) = TestUtil.RunCli(["train", "srresnet", "--data", "ring", .. common, "--name", "a"]);
         Assert.Equal(2, code);
         Assert.Equal("error: the srresnet model crops photos from a folder, but 'ring' is not a folder: pass --data FOLDER of large photos (see 'gansharp data fetch photos')", ErrorLine(err));

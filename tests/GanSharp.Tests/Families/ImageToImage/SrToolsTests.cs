@@ -220,6 +220,32 @@ public sealed class SrToolsTests
     }
 
     [Fact]
+    public void EvalSrOfBicubicAloneAndABadFolderAreOneLineEach()
+    {
+        using var tmp = new TestUtil.TempDir();
+        string photos = Path.Combine(tmp.Path, "photos");
+        SrFamilyTests.WritePhotos(photos, count: 2);
+        var (code, output, err) = TestUtil.RunCli("eval-sr", "--data", photos, "--feature-net", "none", "--scale", "2", "--threads", "1");
+        Assert.True(code == 0, output + err);
+        using (var hr = ImageTensor.Load(Path.Combine(photos, "photo00.png")).unsqueeze(0))
+        using (var hr1 = ImageTensor.Load(Path.Combine(photos, "photo01.png")).unsqueeze(0))
+        {
+            using var bic0 = MatlabImresize.ResizeBytes(MatlabImresize.ResizeBytes(hr, 0.5), 2);
+            using var bic1 = MatlabImresize.ResizeBytes(MatlabImresize.ResizeBytes(hr1, 0.5), 2);
+            double psnr = (ImageQuality.PsnrY(bic0, hr, 2)[0] + ImageQuality.PsnrY(bic1, hr1, 2)[0]) / 2;
+            Assert.Contains(FormattableString.Invariant($"| bicubic | {psnr:F2} |"), output);
+        }
+        File.WriteAllText(Path.Combine(photos, "zz-notes.png"), "not an image");
+        (code, _, err) = TestUtil.RunCli("eval-sr", "--data", photos, "--feature-net", "none", "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("zz-notes.png", err);
+        (code, _, err) = TestUtil.RunCli("eval-sr", "--data", Path.Combine(tmp.Path, "none"), "--threads", "1");
+        Assert.Equal(2, code);
+        Assert.Equal($"error: --data '{Path.Combine(tmp.Path, "none")}' is not a folder of images", err.Trim());
+    }
+
+    [Fact]
     public void FeatureMetricsCompareOutputPatchesWithHrPatches()
     {
         using var tmp = new TestUtil.TempDir();
