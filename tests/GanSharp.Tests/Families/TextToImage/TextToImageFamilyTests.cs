@@ -165,12 +165,16 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
     [InlineData("gan", false, false)]
     [InlineData("gan-cls", true, false)]
     [InlineData("gan-int", false, true)]
-    public void EachVariantUsesItsOwnTerms(string variant, bool wrong, bool interpolated)
+    public void EachVariantUsesItsOwnTermsAndResumesBitForBit(string variant, bool wrong, bool interpolated)
     {
         using var data = Shapes(32, 16);
         using var tmp = new TestUtil.TempDir();
-        using (var run = TrainingRun.Create(GanCls(2, variant), data, tmp.Path, "r")) Assert.True(run.Run());
-        foreach (var l in Metrics(System.IO.Path.Combine(tmp.Path, "r")))
+        // Each variant draws its own randomness (no wrong texts for gan and gan-int, no interpolation pairs for
+        // gan and gan-cls): a resume mid-run must still continue it bit for bit.
+        AssertResumesBitForBit(GanCls(4, variant), data, data, tmp.Path, 2);
+        var lines = Metrics(System.IO.Path.Combine(tmp.Path, "full"));
+        Assert.Equal(4, lines.Count);
+        foreach (var l in lines)
         {
             Assert.Equal(wrong, l.ContainsKey("loss_d_wrong"));
             Assert.Equal(interpolated, l.ContainsKey("loss_int"));
@@ -319,6 +323,26 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
             foreach (var t in a.Values.Concat(b.Values)) t.Dispose();
         }
         Assert.All(Metrics(System.IO.Path.Combine(tmp.Path, "two")), l => Assert.True(l.ContainsKey("loss_d2") && !l.ContainsKey("loss_d")));
+    }
+
+    [Fact]
+    public void StackGanStageOneAloneAndStageTwoOnAnotherRunResumeBitForBit()
+    {
+        using var data = Shapes(32, 32);
+        using var tmp = new TestUtil.TempDir();
+        // --stage 1: Stage-I only, stopped mid-run and resumed.
+        string stage1Root = System.IO.Path.Combine(tmp.Path, "s1");
+        AssertResumesBitForBit(StackGan(4, stage: "1"), data, data, stage1Root, 2);
+        Assert.All(Metrics(System.IO.Path.Combine(stage1Root, "full")), l => Assert.True(l.ContainsKey("loss_d") && !l.ContainsKey("loss_d2")));
+        // --stage 2 --stage1-from: a resume takes Stage-I from its own checkpoint and continues Stage-II bit for bit.
+        var o = StackGan(4, stage: "2");
+        o.Set("text-encoder", "");
+        o.Set("stage1-from", System.IO.Path.Combine(stage1Root, "full"));
+        string stage2Root = System.IO.Path.Combine(tmp.Path, "s2");
+        AssertResumesBitForBit(o, data, data, stage2Root, 2);
+        var lines = Metrics(System.IO.Path.Combine(stage2Root, "full"));
+        Assert.Equal(4, lines.Count);
+        Assert.All(lines, l => Assert.True(l.ContainsKey("loss_d2") && !l.ContainsKey("loss_d")));
     }
 
     [Fact]
