@@ -60,7 +60,7 @@ public sealed class DeviceTests
         Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor("pix2pix", DeviceKind.Auto).type);
         Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor("pix2pix", DeviceKind.Cpu).type);
         var e = Assert.Throws<DeviceUnavailableException>(() => GanFamilies.DeviceFor("pix2pix", DeviceKind.Cuda));
-        Assert.Equal("--device cuda: 'pix2pix' runs on the CPU only so far (families that run on any device: cgan, dcgan, mlp); use --device cpu", e.Message);
+        Assert.Equal("--device cuda: 'pix2pix' runs on the CPU only so far (families that run on any device: cascade, cgan, dcgan, lapgan, mlp, progressive); use --device cpu", e.Message);
     }
 
     [Fact]
@@ -161,12 +161,12 @@ public sealed class DeviceTests
 
     // ---- no tensor on a hard-coded device -------------------------------------------------------------------
 
-    /// <summary>The sources of everything a family that runs on any device touches (engine, losses, layers, models, augmentation, evaluation context).</summary>
+    /// <summary>The sources of everything a family that runs on any device touches (engine, losses, layers, models, augmentation, evaluation context, the families).</summary>
     private static readonly string[] DeviceReadySources =
     {
         "Training", "Losses", "Layers", "Models", "Performance",
         "Augment/AdaAugment.cs", "Augment/DiffAugment.cs", "Augment/Alpha.cs",
-        "Families/BasicFamilies.cs", "Families/ConditionalGan.cs", "Families/GanModels.cs",
+        "Families/BasicFamilies.cs", "Families/ConditionalGan.cs", "Families/GanModels.cs", "Families/Progressive",
         "Metrics/EvalContext.cs", "Runs/TrainingRun.cs",
     };
 
