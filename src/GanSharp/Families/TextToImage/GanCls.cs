@@ -125,7 +125,7 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
     /// normalizes all pairs with the same statistics and a pair's score depends on the pair, not on which pass it
     /// came in. Three separate batches (all right, all wrong, all fake) let D tell the passes apart by their batch
     /// statistics: it then rejected a wrong-text batch without reading each caption, and followed only the
-    /// background (docs/text-to-image.md, "Why every image ignores its objects").
+    /// background (docs/text-to-image.md, "Diagnosis: why only the background follows the caption").
     /// </summary>
     public (Tensor Real, Tensor? Wrong, Tensor Fake) ScorePairs(Tensor real, Tensor right, Tensor? wrong, Tensor fake, Tensor fakeText)
     {
