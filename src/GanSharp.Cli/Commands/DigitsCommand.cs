@@ -61,6 +61,7 @@ public static class DigitsCommand
         var batch = new Option<int>("--batch") { Description = "Minibatch (default 64)", DefaultValueFactory = _ => 64 };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate, cosine decay to 0 (default 1e-3)", DefaultValueFactory = _ => 1e-3 };
         var fid = new Option<bool>("--fid") { Description = "Also the classifier-FID (mnist-cnn features) of the training images against the MNIST test set" };
+        var fidOnly = new Option<bool>("--fid-only") { Description = "Only the classifier-FID: train no classifier" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Directory with local MNIST IDX files instead of the cache" };
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)" };
         var cmd = new Command("study", """
@@ -71,8 +72,9 @@ public static class DigitsCommand
               gansharp digits study --train fonts --fid
               gansharp digits study --train fonts-refined --fid
               gansharp digits study --train mnist --count 1000
+              gansharp digits study --train fonts-refined --fid-only
             """);
-        foreach (var o in new Option[] { train, count, seeds, steps, batch, lr, fid, dataDir, threads }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { train, count, seeds, steps, batch, lr, fid, fidOnly, dataDir, threads }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             TorchRuntime.EnsureLoaded();
@@ -90,7 +92,9 @@ public static class DigitsCommand
             using var set = Subset(full, p.GetValue(count));
             using var test = Datasets.Open("mnist", new DatasetOpenOptions { Split = "test", DataDir = p.GetValue(dataDir) }, Log);
             var o = new DigitStudyOptions { Steps = p.GetValue(steps), Batch = p.GetValue(batch), Lr = p.GetValue(lr) };
-            Console.WriteLine($"digit study: {StudyCnnName} on {spec} ({set.Count} images), {o.Steps} steps of batch {o.Batch}, Adam {o.Lr:G3}; test: mnist test ({test.Count} images); {get_num_threads()} thread(s)");
+            bool onlyFid = p.GetValue(fidOnly);
+            if (onlyFid) seedList.Clear();
+            else Console.WriteLine($"digit study: {StudyCnnName} on {spec} ({set.Count} images), {o.Steps} steps of batch {o.Batch}, Adam {o.Lr:G3}; test: mnist test ({test.Count} images); {get_num_threads()} thread(s)");
             var accuracies = new List<double>();
             foreach (long seed in seedList)
             {
@@ -100,10 +104,13 @@ public static class DigitsCommand
                 accuracies.Add(acc);
                 Console.WriteLine($"seed {seed}: test accuracy {acc:P2} ({clock.Elapsed.TotalSeconds:F0} s)");
             }
-            double mean = accuracies.Average();
-            double sd = accuracies.Count > 1 ? Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / (accuracies.Count - 1)) : 0;
-            Console.WriteLine($"accuracy {mean:P2} ± {sd:P2} (mean ± sd over {accuracies.Count} seed(s))");
-            if (p.GetValue(fid))
+            if (accuracies.Count > 0)
+            {
+                double mean = accuracies.Average();
+                double sd = accuracies.Count > 1 ? Math.Sqrt(accuracies.Sum(a => (a - mean) * (a - mean)) / (accuracies.Count - 1)) : 0;
+                Console.WriteLine($"accuracy {mean:P2} ± {sd:P2} (mean ± sd over {accuracies.Count} seed(s))");
+            }
+            if (p.GetValue(fid) || onlyFid)
             {
                 using var featureNet = FeatureNetworks.Load("mnist-cnn");
                 double f = DigitStudy.ClassifierFid(featureNet, set, test);

@@ -113,8 +113,10 @@ public static class DigitStudy
     }
 
     /// <summary>
-    /// FID between the feature network's penultimate features of the first <paramref name="limit"/> images of
-    /// <paramref name="a"/> and of <paramref name="b"/> (a classifier-FID with mnist-cnn: lower is closer).
+    /// FID between the feature network's penultimate features of <paramref name="limit"/> images of
+    /// <paramref name="a"/> and of <paramref name="b"/> (a classifier-FID with mnist-cnn: lower is closer), each
+    /// set's images taken evenly across it (<see cref="SpreadIndices"/>), not its first ones: a labelled folder
+    /// loads sorted by class, and its first 10,000 of 20,000 would be the 0s to 4s only.
     /// </summary>
     public static double ClassifierFid(IFeatureNetwork net, TensorDataset a, TensorDataset b, int limit = 10_000)
     {
@@ -123,10 +125,21 @@ public static class DigitStudy
         {
             if (!d.IsImage || !d.ExampleShape.SequenceEqual(net.InputShape))
                 throw new DataException($"'{d.Name}' has examples of shape [{string.Join("×", d.ExampleShape)}]; {net.Name} takes [{string.Join("×", net.InputShape)}]");
-            var (f, logits) = net.Forward(d.Gather(arange(Math.Min(limit, d.Count))));
+            var (f, logits) = net.Forward(d.Gather(SpreadIndices(d.Count, limit)));
             logits?.Dispose();
             return f;
         }
         return Fid.Compute(Features(a), Features(b));
+    }
+
+    /// <summary>
+    /// <paramref name="limit"/> indices spread evenly over 0 … <paramref name="count"/> − 1: ⌊i · count / limit⌋
+    /// for i &lt; limit (all of them when count ≤ limit), so that a set sorted by class gives every class its share.
+    /// </summary>
+    public static Tensor SpreadIndices(long count, long limit)
+    {
+        if (count < 0 || limit < 1) throw new ArgumentException($"SpreadIndices takes a count ≥ 0 and a limit ≥ 1 (got {count}, {limit})");
+        if (count <= limit) return arange(count);
+        return arange(limit).mul(count).div(limit, rounding_mode: RoundingMode.floor);
     }
 }

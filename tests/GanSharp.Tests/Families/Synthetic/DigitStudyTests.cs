@@ -77,4 +77,24 @@ public sealed class DigitStudyTests
         var e = Assert.Throws<DataException>(() => DigitStudy.ClassifierFid(net, a, rgb));
         Assert.Equal("'rgb' has examples of shape [3×28×28]; mnist-cnn takes [1×28×28]", e.Message);
     }
+
+    [Fact]
+    public void ClassifierFidTakesItsImagesAcrossTheWholeSetNotItsFirstOnes()
+    {
+        // ⌊i·count/limit⌋ by hand; all of a set that fits.
+        Assert.Equal(new long[] { 0, 2, 5, 7 }, DigitStudy.SpreadIndices(10, 4).data<long>().ToArray());
+        Assert.Equal(new long[] { 0, 1, 2 }, DigitStudy.SpreadIndices(3, 10).data<long>().ToArray());
+        Assert.Throws<ArgumentException>(() => DigitStudy.SpreadIndices(10, 0));
+
+        // A set sorted by class, as a labelled folder loads: the first 100 of 300 are the low classes only. With a
+        // limit of 100, the FID against the evenly spread 100 is 0 (the same images), against the first 100 it is not.
+        using var net = FeatureNetworks.Load("mnist-cnn");
+        using var d = Digits(300, 5);
+        using var order = d.Labels!.argsort();
+        using var sorted = new TensorDataset("sorted", d.Data.index_select(0, order), d.Labels!.index_select(0, order), 10);
+        using var spread = new TensorDataset("spread", sorted.Data.index_select(0, DigitStudy.SpreadIndices(300, 100)));
+        using var first = new TensorDataset("first", sorted.Data.narrow(0, 0, 100));
+        Assert.Equal(0, DigitStudy.ClassifierFid(net, sorted, spread, limit: 100), 6);
+        Assert.True(DigitStudy.ClassifierFid(net, sorted, first, limit: 100) > 1, "the first 100 of a class-sorted set differ from an even spread");
+    }
 }
