@@ -205,6 +205,20 @@ public sealed class TpGanFamilyTests
         var x = train.GatherExtra(arange(2));
         var y = system.FrontalizeEval(x[BatchFields.Source], x[BatchFields.Landmarks]);
         Assert.Equal(new long[] { 2, 3, 64, 64 }, y.shape);
+
+        // The command: a face of the model's size with given landmarks is written; a face of another size is one error line.
+        string face = Path.Combine(tmp.Path, "face.png"), small = Path.Combine(tmp.Path, "small.png"), outPng = Path.Combine(tmp.Path, "out", "front.png");
+        ImageTensor.SavePng(face, train.ExtraFields[BatchFields.Source][0]);
+        ImageTensor.SavePng(small, zeros(new long[] { 3, 32, 32 }, ScalarType.Byte));
+        var (code, stdout, err) = TestUtil.RunCli("frontalize", "--checkpoint", Path.Combine(tmp.Path, "full"), face, "--out", outPng, "--landmarks", "22,26,42,26,32,36,25,46,39,46");
+        Assert.True(code == 0, err);
+        Assert.Contains("landmarks given", stdout);
+        var written = ImageTensor.Load(outPng);
+        var expectedOut = system.FrontalizeEval(train.GatherExtra(arange(1))[BatchFields.Source], tensor(new float[] { 22, 26, 42, 26, 32, 36, 25, 46, 39, 46 }).reshape(1, 5, 2));
+        Assert.True(written.equal(ImageTensor.ToBytes(expectedOut.add(1).mul(127.5)).squeeze(0)).all().item<bool>());
+        (code, _, err) = TestUtil.RunCli("frontalize", "--checkpoint", Path.Combine(tmp.Path, "full"), small, "--out", outPng, "--landmarks", "22,26,42,26,32,36,25,46,39,46");
+        Assert.NotEqual(0, code);
+        Assert.Equal($"error: {small} is 32×32, but this model frontalizes 64×64 faces: resize or crop the face to 64×64", err.Trim());
     }
 
     [Fact]
