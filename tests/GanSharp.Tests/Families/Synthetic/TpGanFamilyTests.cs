@@ -216,6 +216,19 @@ public sealed class TpGanFamilyTests
         var written = ImageTensor.Load(outPng);
         var expectedOut = system.FrontalizeEval(train.GatherExtra(arange(1))[BatchFields.Source], tensor(new float[] { 22, 26, 42, 26, 32, 36, 25, 46, 39, 46 }).reshape(1, 5, 2));
         Assert.True(written.equal(ImageTensor.ToBytes(expectedOut.add(1).mul(127.5)).squeeze(0)).all().item<bool>());
+        // Estimated landmarks: the regressor's prediction for the face is what the generator is given.
+        using (var faces = Faces())
+        using (var lmNet = FaceNets.TrainLandmarks(faces, 2, seed: 4, width: 2, batch: 4))
+        {
+            string lmPath = Path.Combine(tmp.Path, "lm.ckpt");
+            FaceNets.Save(lmNet, lmPath);
+            (code, stdout, err) = TestUtil.RunCli("frontalize", "--checkpoint", Path.Combine(tmp.Path, "full"), face, "--out", outPng, "--landmark-net", lmPath);
+            Assert.True(code == 0, err);
+            Assert.Contains("landmarks estimated", stdout);
+            var x0 = train.GatherExtra(arange(1))[BatchFields.Source];
+            var est = system.FrontalizeEval(x0, lmNet.Predict(ImageTensor.Load(face).unsqueeze(0).to_type(ScalarType.Float32).div(127.5).sub(1)));
+            Assert.True(ImageTensor.Load(outPng).equal(ImageTensor.ToBytes(est.add(1).mul(127.5)).squeeze(0)).all().item<bool>());
+        }
         (code, _, err) = TestUtil.RunCli("frontalize", "--checkpoint", Path.Combine(tmp.Path, "full"), small, "--out", outPng, "--landmarks", "22,26,42,26,32,36,25,46,39,46");
         Assert.NotEqual(0, code);
         Assert.Equal($"error: {small} is 32×32, but this model frontalizes 64×64 faces: resize or crop the face to 64×64", err.Trim());
