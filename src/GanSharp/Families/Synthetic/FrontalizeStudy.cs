@@ -100,7 +100,7 @@ public static class FrontalizeStudy
         var grid = stack(columns, 1).flatten(0, 1);
         string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        ImageGrid.Save(grid, path, nrow: columns.Count, scale: 2);
+        ImageGrid.Save(grid, path, nrow: columns.Count);
     }
 
     /// <summary>A Markdown table: rows = methods, columns = ±yaw; the cells <paramref name="pick"/> formats.</summary>

@@ -312,8 +312,8 @@ public sealed class TpGanFamilyTests
         var expected = faces.Data.index_select(0, probes).to_type(ScalarType.Float32).sub(faces.Data.index_select(0, frontal).to_type(ScalarType.Float32)).abs().mean().div(255).item<float>();
         Assert.Equal(expected, s.PixelL1[45], 4);
         var (_, w, h, _) = ImageFile.Load(grid);
-        Assert.Equal(2 * (2 * 66 + 2), w);       // input and truth columns (direct matching shows no output), scale 2
-        Assert.Equal(2 * (2 * 66 + 2), h);       // identity 0's two non-frontal views
+        Assert.Equal(2 * 66 + 2, w);       // input and truth columns (direct matching shows no output)
+        Assert.Equal(2 * 66 + 2, h);       // identity 0's two non-frontal views
     }
 
     [Fact]
