@@ -33,6 +33,13 @@ public sealed record Comparison(string Id, int Threads, Plan Plan, QuietWait Wai
     /// <summary>Threads contender <paramref name="i"/> ran with.</summary>
     public int ThreadsOf(int i) => Contenders[i].Threads ?? Threads;
 
+    /// <summary>
+    /// CPU milliseconds per iteration of contender <paramref name="i"/> (this process's user + system time over the
+    /// turn, per iteration; the median over rounds). Unlike wall time it barely grows when other processes share the
+    /// cores, so it is the cost to plan with on a busy machine (at one thread; more threads add their spinning).
+    /// </summary>
+    public double CpuMs(int i) => Stats.Median(Rounds.Select(r => r.Turns[i].Self * r.Turns[i].Ms.Average()));
+
     public double Ratio => Contenders.Count == 2 ? Ms(0) / Ms(1) : double.NaN;
 
     /// <summary>The median over rounds of each round's ratio: more robust when the load changes between rounds.</summary>

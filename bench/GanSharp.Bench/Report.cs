@@ -92,6 +92,7 @@ public sealed class Results
         }
         if (m.Unit == "ms/batch") Derived("images_per_second", ms => m.Batch * 1000 / ms, 1);
         if (m.PerSample) Derived("ms_per_sample", ms => ms / m.Batch, 4);
+        for (int i = 0; i < names.Length; i++) e[$"cpu_ms_{names[i]}"] = Stats.R(c.CpuMs(i), 1);
         if (m.Gflop is { } gflop)
         {
             e["gflop_per_iteration"] = Stats.R(gflop, 4);
@@ -164,11 +165,11 @@ public sealed class Results
         var singles = _rows.Where(r => r.C.Contenders.Count == 1).ToList();
         if (singles.Count > 0)
         {
-            var t = new TextTable("measurement", "thr", "batch", "iters", "ms", "ms/sample", "PyTorch ms", "/PT", "outside", "note");
+            var t = new TextTable("measurement", "thr", "batch", "iters", "ms", "cpu ms", "ms/sample", "PyTorch ms", "/PT", "outside", "note");
             foreach (var r in singles)
             {
                 var c = r.C;
-                t.Add(c.Id, c.Threads.ToString(), r.Batch.ToString(), Iters(c), F(c.Ms(0), "F2"), r.PerSample ? F(c.Ms(0) / r.Batch, "F3") : "",
+                t.Add(c.Id, c.Threads.ToString(), r.Batch.ToString(), Iters(c), F(c.Ms(0), "F2"), F(c.CpuMs(0), "F1"), r.PerSample ? F(c.Ms(0) / r.Batch, "F3") : "",
                     F(r.PyTorchMs, "F1"), F(c.Ms(0) / r.PyTorchMs, "F2"), F(c.OutsideMax, "F2"), Flag(r));
             }
             sb.AppendLine(t.ToString()).AppendLine();

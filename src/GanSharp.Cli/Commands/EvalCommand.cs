@@ -35,7 +35,8 @@ public static class EvalCommand
             scales) unless --feature-net names another network. Without --metrics, the metrics that do not apply
             to the data (e.g. IS and modes, which need a classifier) are left out.
             """);
-        foreach (var o in new Option[] { checkpoint, real, metrics, samples, seed, featureNet, noCache, threads }) cmd.Options.Add(o);
+        var device = DeviceOption.Create();
+        foreach (var o in new Option[] { checkpoint, real, metrics, samples, seed, featureNet, noCache, threads, device }) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             int n = p.GetValue(samples);
@@ -44,6 +45,7 @@ public static class EvalCommand
             bool metricsGiven = p.GetResult(metrics) is { Implicit: false };
             string? ckpt = p.GetValue(checkpoint), realData = p.GetValue(real);
             if (ckpt is null && realData is null) throw new ArgumentException("give --checkpoint RUN (optionally with --real FOLDER as the reference), or --real DATA alone");
+            var deviceKind = DeviceOption.Get(p, device);
             TorchRuntime.EnsureLoaded();
             int t = p.GetValue(threads) ?? Environment.ProcessorCount;
             if (t < 1) throw new ArgumentException($"--threads must be positive (got {t})");
@@ -64,7 +66,7 @@ public static class EvalCommand
                 return Report(replay, list, metricsGiven, settings, $"real {realData} training images", null, 0);
             }
             string path = RunDirectory.ResolveCheckpoint(ckpt!);
-            using var sampler = Sampler.Load(path);
+            using var sampler = Sampler.Load(path, deviceKind);
             string against = realData is null ? "" : $", against {realData}";
             return Report(sampler.System, list, metricsGiven, settings, $"{sampler.Options.Model} on {sampler.Options.Data}{against}, step {sampler.Step} ({Path.GetFileName(path)})", path, sampler.Step);
         });

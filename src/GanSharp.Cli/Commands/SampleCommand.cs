@@ -28,6 +28,8 @@ public static class SampleCommand
         cmd.Options.Add(outFile);
         cmd.Options.Add(seed);
         cmd.Options.Add(cls);
+        var device = DeviceOption.Create();
+        cmd.Options.Add(device);
         cmd.SetAction(p =>
         {
             int n = p.GetValue(count);
@@ -35,8 +37,9 @@ public static class SampleCommand
             string path = p.GetValue(outFile)!;
             if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"--out must name a .png file (got '{path}')");
+            var deviceKind = DeviceOption.Get(p, device);
             TorchRuntime.EnsureLoaded();
-            using var sampler = Sampler.Load(p.GetValue(checkpoint)!);
+            using var sampler = Sampler.Load(p.GetValue(checkpoint)!, deviceKind);
             int? k = p.GetValue(cls);
             int? columns = null;
             Tensor? condition = null;

@@ -152,18 +152,19 @@ public sealed class TrainCommand
         TensorDataset? heldOut;
         if (resume is not null)
         {
-            var allowed = new HashSet<string> { "steps", "data-dir" };
+            var allowed = new HashSet<string> { "steps", "data-dir", "device" };
             var extra = flags.Select(kv => kv.Key).Where(k => !allowed.Contains(k)).Select(k => _catalog.Find(k)?.Flag ?? k).ToList();
             if (p.GetValue(InitFromSource) is not null)
                 throw new ArgumentException("--init-from starts a new run; a resumed run continues from its own checkpoint");
             if (extra.Count > 0 || p.GetValue(Preset) is not null || p.GetValue(Config) is not null)
-                throw new ArgumentException($"only --steps (and --data-dir) can be given with --resume; the run keeps its options.json (got --{string.Join(", --", extra.DefaultIfEmpty("preset/--config"))})");
+                throw new ArgumentException($"only --steps (and --data-dir, --device) can be given with --resume; the run keeps its options.json (got --{string.Join(", --", extra.DefaultIfEmpty("preset/--config"))})");
             var saved = RunDirectory.Open(resume).ReadOptions();
             if (saved.Model != model)
                 throw new ArgumentException($"run '{resume}' trains model '{saved.Model}', not '{model}'");
             if (flags["data-dir"] is { } dd) saved.DataDir = dd.GetValue<string>();
             (data, heldOut) = OpenDataWithHeldOut(saved);
-            run = TrainingRun.Resume(resume, data, flags["steps"]?.GetValue<int>(), Log, heldOut);
+            run = TrainingRun.Resume(resume, data, flags["steps"]?.GetValue<int>(), Log, heldOut,
+                flags["device"] is { } dv ? Devices.Parse(dv.GetValue<string>()) : null);
             Console.WriteLine($"resuming {run.Directory.Root} at step {run.Trainer.Step} of {run.Trainer.Options.Steps}");
         }
         else

@@ -1,4 +1,5 @@
 using TorchSharp;
+using GanSharp.Training;
 using static TorchSharp.torch;
 
 namespace GanSharp.Augment;
@@ -56,18 +57,18 @@ public sealed class AdaAugment
             throw new ArgumentException($"90° rotation needs square images, got {h}x{w}", nameof(x));
 
         using var scope = NewDisposeScope();
-        Tensor Coin(params long[] shape) => rand(shape, dtype: x.dtype, generator: generator).lt(p); // bool
+        Tensor Coin(params long[] shape) => Devices.Rand(shape, generator, x.device, x.dtype).lt(p); // bool
         Tensor View(Tensor perSample) => perSample.view(n, 1, 1, 1);
 
         if (Ops.HasFlag(AdaOps.XFlip))
         {
-            var i = (rand(new[] { n }, dtype: x.dtype, generator: generator) * 2).floor();
+            var i = (Devices.Rand(new[] { n }, generator, x.device, x.dtype) * 2).floor();
             var flip = i.eq(1).logical_and(Coin(n));
             if (Any(flip)) x = where(View(flip), x.flip(3), x);
         }
         if (Ops.HasFlag(AdaOps.Rotate90))
         {
-            var i = (rand(new[] { n }, dtype: x.dtype, generator: generator) * 4).floor();
+            var i = (Devices.Rand(new[] { n }, generator, x.device, x.dtype) * 4).floor();
             var k = where(Coin(n), i, zeros_like(i));
             for (int quarter = 1; quarter < 4; quarter++)
             {
@@ -77,7 +78,7 @@ public sealed class AdaAugment
         }
         if (Ops.HasFlag(AdaOps.IntegerTranslation))
         {
-            var t = (rand(new[] { n, 2L }, dtype: x.dtype, generator: generator) * 2 - 1) * TranslationMax;
+            var t = (Devices.Rand(new[] { n, 2L }, generator, x.device, x.dtype) * 2 - 1) * TranslationMax;
             t = where(Coin(n, 1), t, zeros_like(t));
             var tx = (t[.., 0] * w).round().to_type(ScalarType.Int64);
             var ty = (t[.., 1] * h).round().to_type(ScalarType.Int64);
@@ -85,7 +86,7 @@ public sealed class AdaAugment
         }
         if (Ops.HasFlag(AdaOps.IsotropicScaling))
         {
-            var s = (randn(new[] { n }, dtype: x.dtype, generator: generator) * ScaleStd).exp2();
+            var s = (Devices.Randn(new[] { n }, generator, x.device, x.dtype) * ScaleStd).exp2();
             var pick = Coin(n);
             s = where(pick, s, ones_like(s));
             if (Any(pick)) x = where(View(pick), Scale(x, s), x);
@@ -96,19 +97,19 @@ public sealed class AdaAugment
         var rgb = x[.., ..(int)colour];
         if (Ops.HasFlag(AdaOps.Brightness))
         {
-            var b = randn(new[] { n }, dtype: x.dtype, generator: generator) * BrightnessStd;
+            var b = Devices.Randn(new[] { n }, generator, x.device, x.dtype) * BrightnessStd;
             var pick = Coin(n);
             if (Any(pick)) rgb = where(View(pick), rgb + View(b), rgb);
         }
         if (Ops.HasFlag(AdaOps.Contrast))
         {
-            var f = (randn(new[] { n }, dtype: x.dtype, generator: generator) * ContrastStd).exp2();
+            var f = (Devices.Randn(new[] { n }, generator, x.device, x.dtype) * ContrastStd).exp2();
             var pick = Coin(n);
             if (Any(pick)) rgb = where(View(pick), rgb * View(f), rgb);
         }
         if (Ops.HasFlag(AdaOps.Saturation) && colour == 3)
         {
-            var f = (randn(new[] { n, 1L, 1 }, dtype: x.dtype, generator: generator) * SaturationStd).exp2();
+            var f = (Devices.Randn(new[] { n, 1L, 1 }, generator, x.device, x.dtype) * SaturationStd).exp2();
             var pick = Coin(n, 1, 1);
             var luma = rgb.mean(new long[] { 1 }, keepdim: true);                               // N × 1 × H × W: projection on (1,1,1)/√3
             if (Any(pick)) rgb = where(View(pick.view(n)), luma + (rgb - luma) * View(f.view(n)), rgb);
@@ -128,9 +129,9 @@ public sealed class AdaAugment
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
-        var rows = Reflect(arange(h).view(1, h, 1) - dy.view(n, 1, 1), h);                    // N × H × 1
-        var cols = Reflect(arange(w).view(1, 1, w) - dx.view(n, 1, 1), w);                    // N × 1 × W
-        var flat = (arange(n).view(n, 1, 1) * (h * w) + rows * w + cols).reshape(-1);         // N·H·W
+        var rows = Reflect(arange(h, device: x.device).view(1, h, 1) - dy.view(n, 1, 1), h);                    // N × H × 1
+        var cols = Reflect(arange(w, device: x.device).view(1, 1, w) - dx.view(n, 1, 1), w);                    // N × 1 × W
+        var flat = (arange(n, device: x.device).view(n, 1, 1) * (h * w) + rows * w + cols).reshape(-1);         // N·H·W
         var pixels = x.permute(0, 2, 3, 1).reshape(-1, c);                                     // N·H·W × C
         return pixels.index_select(0, flat).view(n, h, w, c).permute(0, 3, 1, 2).MoveToOuterDisposeScope();
     }
@@ -227,7 +228,7 @@ public sealed class AdaController
     public double[] State() => [P, _signSum, _count, _steps, LastRt];
 
     /// <summary>The state as a float64 tensor of 5 values (for a checkpoint).</summary>
-    public Tensor StateTensor() => tensor(State(), ScalarType.Float64);
+    public Tensor StateTensor() => tensor(State(), ScalarType.Float64); // cpu: checkpoint state
 
     /// <summary>Restores what <see cref="State"/> returned.</summary>
     public void LoadState(IReadOnlyList<double> state)

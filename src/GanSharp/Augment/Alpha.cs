@@ -92,7 +92,7 @@ public static class Alpha
         if (cell < 1) throw new ArgumentOutOfRangeException(nameof(cell), cell, "checker cell must be ≥ 1 pixel");
         using var scope = NewDisposeScope();
         long h = images.shape[2], w = images.shape[3];
-        var checker = Checkerboard(h, w, cell, light, dark, images.dtype);                         // 1 × 1 × H × W in [0, 1]
+        var checker = Checkerboard(h, w, cell, light, dark, images.dtype, images.device);                         // 1 × 1 × H × W in [0, 1]
         var x = (images + 1) / 2;                                                                  // [0, 1]
         var rgb = x[.., ..3];
         var a = x[.., 3..];
@@ -101,12 +101,12 @@ public static class Alpha
     }
 
     /// <summary>A 1×1×H×W checkerboard in [0, 1]: <paramref name="light"/> where (row/cell + col/cell) is even.</summary>
-    public static Tensor Checkerboard(long h, long w, int cell, double light, double dark, ScalarType dtype = ScalarType.Float32)
+    public static Tensor Checkerboard(long h, long w, int cell, double light, double dark, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         using var scope = NewDisposeScope();
-        var parity = (arange(h).div(cell, rounding_mode: RoundingMode.floor).view(h, 1)
-            + arange(w).div(cell, rounding_mode: RoundingMode.floor).view(1, w)).remainder(2);   // H × W of 0/1
-        var board = where(parity.eq(0), full(h, w, light, dtype: dtype), full(h, w, dark, dtype: dtype));
+        var parity = (arange(h, device: device).div(cell, rounding_mode: RoundingMode.floor).view(h, 1)
+            + arange(w, device: device).div(cell, rounding_mode: RoundingMode.floor).view(1, w)).remainder(2);   // H × W of 0/1
+        var board = where(parity.eq(0), full(h, w, light, dtype: dtype, device: device), full(h, w, dark, dtype: dtype, device: device));
         return board.view(1, 1, h, w).MoveToOuterDisposeScope();
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using GanSharp.Training;
 using static TorchSharp.torch;
 
 namespace GanSharp.Augment;
@@ -60,28 +61,28 @@ public sealed class DiffAugment
 
     /// <summary>x + U(−0.5, 0.5), one value per sample.</summary>
     public static Tensor Brightness(Tensor x, Generator generator) =>
-        x + (rand(new[] { x.shape[0], 1L, 1, 1 }, dtype: x.dtype, generator: generator) - 0.5);
+        x + (Devices.Rand(new[] { x.shape[0], 1L, 1, 1 }, generator, x.device, x.dtype) - 0.5);
 
     /// <summary>(x − channel mean)·U(0, 2) + channel mean, one factor per sample (the reference's rand_color).</summary>
     public static Tensor Saturation(Tensor x, Generator generator)
     {
         var mean = x.mean(new long[] { 1 }, keepdim: true);                                     // N × 1 × H × W
-        return (x - mean) * (rand(new[] { x.shape[0], 1L, 1, 1 }, dtype: x.dtype, generator: generator) * 2) + mean;
+        return (x - mean) * (Devices.Rand(new[] { x.shape[0], 1L, 1, 1 }, generator, x.device, x.dtype) * 2) + mean;
     }
 
     /// <summary>(x − image mean)·U(0.5, 1.5) + image mean, one factor per sample.</summary>
     public static Tensor Contrast(Tensor x, Generator generator)
     {
         var mean = x.mean(new long[] { 1, 2, 3 }, keepdim: true);                               // N × 1 × 1 × 1
-        return (x - mean) * (rand(new[] { x.shape[0], 1L, 1, 1 }, dtype: x.dtype, generator: generator) + 0.5) + mean;
+        return (x - mean) * (Devices.Rand(new[] { x.shape[0], 1L, 1, 1 }, generator, x.device, x.dtype) + 0.5) + mean;
     }
 
     /// <summary>Shifts each sample by integers drawn uniformly from [−H/8, H/8] rows and [−W/8, W/8] columns.</summary>
     public static Tensor Translation(Tensor x, Generator generator)
     {
         long n = x.shape[0], sh = x.shape[2] / 8, sw = x.shape[3] / 8;
-        using var ty = randint(-sh, sh + 1, new[] { n }, dtype: ScalarType.Int64, generator: generator);
-        using var tx = randint(-sw, sw + 1, new[] { n }, dtype: ScalarType.Int64, generator: generator);
+        using var ty = Devices.Randint(-sh, sh + 1, new[] { n }, generator, x.device);
+        using var tx = Devices.Randint(-sw, sw + 1, new[] { n }, generator, x.device);
         return Translate(x, ty, tx);
     }
 
@@ -93,9 +94,9 @@ public sealed class DiffAugment
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
-        var rows = (arange(h).view(1, h, 1) + dy.view(n, 1, 1) + 1).clamp(0, h + 1);          // N × H × 1, in the padded image
-        var cols = (arange(w).view(1, 1, w) + dx.view(n, 1, 1) + 1).clamp(0, w + 1);          // N × 1 × W
-        var flat = (arange(n).view(n, 1, 1) * ((h + 2) * (w + 2)) + rows * (w + 2) + cols).reshape(-1); // N·H·W
+        var rows = (arange(h, device: x.device).view(1, h, 1) + dy.view(n, 1, 1) + 1).clamp(0, h + 1);          // N × H × 1, in the padded image
+        var cols = (arange(w, device: x.device).view(1, 1, w) + dx.view(n, 1, 1) + 1).clamp(0, w + 1);          // N × 1 × W
+        var flat = (arange(n, device: x.device).view(n, 1, 1) * ((h + 2) * (w + 2)) + rows * (w + 2) + cols).reshape(-1); // N·H·W
         var padded = nn.functional.pad(x, new long[] { 1, 1, 1, 1 });                          // N × C × (H+2) × (W+2)
         var pixels = padded.permute(0, 2, 3, 1).reshape(-1, c);                                // N·(H+2)·(W+2) × C
         return pixels.index_select(0, flat).view(n, h, w, c).permute(0, 3, 1, 2).MoveToOuterDisposeScope(); // N × C × H × W
@@ -106,8 +107,8 @@ public sealed class DiffAugment
     {
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
         long ch = h / 2, cw = w / 2;
-        using var oy = randint(0, h + (1 - ch % 2), new[] { n }, dtype: ScalarType.Int64, generator: generator);
-        using var ox = randint(0, w + (1 - cw % 2), new[] { n }, dtype: ScalarType.Int64, generator: generator);
+        using var oy = Devices.Randint(0, h + (1 - ch % 2), new[] { n }, generator, x.device);
+        using var ox = Devices.Randint(0, w + (1 - cw % 2), new[] { n }, generator, x.device);
         return CutoutAt(x, oy, ox);
     }
 
@@ -127,10 +128,10 @@ public sealed class DiffAugment
         using var scope = NewDisposeScope();
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
         long ch = h / 2, cw = w / 2;
-        var rows = (arange(ch).view(1, ch, 1) + oy.view(n, 1, 1) - ch / 2).clamp(0, h - 1);    // N × ch × 1
-        var cols = (arange(cw).view(1, 1, cw) + ox.view(n, 1, 1) - cw / 2).clamp(0, w - 1);    // N × 1 × cw
-        var flat = (arange(n).view(n, 1, 1) * (h * w) + rows * w + cols).reshape(-1);
-        var mask = ones(n * h * w, dtype: x.dtype).index_fill_(0, flat, 0);
+        var rows = (arange(ch, device: x.device).view(1, ch, 1) + oy.view(n, 1, 1) - ch / 2).clamp(0, h - 1);    // N × ch × 1
+        var cols = (arange(cw, device: x.device).view(1, 1, cw) + ox.view(n, 1, 1) - cw / 2).clamp(0, w - 1);    // N × 1 × cw
+        var flat = (arange(n, device: x.device).view(n, 1, 1) * (h * w) + rows * w + cols).reshape(-1);
+        var mask = ones(n * h * w, dtype: x.dtype, device: x.device).index_fill_(0, flat, 0);
         return mask.view(n, 1, h, w).MoveToOuterDisposeScope();
     }
 }

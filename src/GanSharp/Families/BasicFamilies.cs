@@ -10,6 +10,8 @@ public sealed class DcGanFamily : IGanFamily
     public string Name => "dcgan";
     public string Description => "deep convolutional GAN (Radford et al. 2015)";
 
+    public bool RunsOnAnyDevice => true;
+
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
     {
         ["dcgan-mnist"] = ("DCGAN (dcgan28) on MNIST, 2000 steps of batch 64: recognizable digits in a few minutes on 2 cores",
@@ -40,6 +42,8 @@ public sealed class MlpGanFamily : IGanFamily
 {
     public string Name => "mlp";
     public string Description => "fully connected GAN (Goodfellow et al. 2014)";
+
+    public bool RunsOnAnyDevice => true;
 
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
     {

@@ -28,11 +28,11 @@ public sealed class ConditionalGanSystem : GanSystem, IClassConditional
 
     /// <summary>Uniform random class labels (int64) from the given generator.</summary>
     public override Tensor? SampleCondition(long n, Generator? generator) =>
-        randint(0, NumClasses, new[] { n }, dtype: ScalarType.Int64, generator: generator);
+        Devices.Randint(0, NumClasses, new[] { n }, generator, Device);
 
     /// <summary>Row i of the grid is class i: K rows of ceil(n / K) samples.</summary>
     public override Tensor? GridCondition(long n) =>
-        arange(NumClasses, dtype: ScalarType.Int64).repeat_interleave(GridColumns(n)!.Value);
+        arange(NumClasses, dtype: ScalarType.Int64, device: Device).repeat_interleave(GridColumns(n)!.Value);
 
     public override int? GridColumns(long n) => (int)Math.Max(1, (n + NumClasses - 1) / NumClasses);
 
@@ -100,6 +100,8 @@ public sealed class ConditionalGanFamily : IGanFamily
 {
     public string Name => "cgan";
     public string Description => "conditional GAN, class labels into G and D (Mirza & Osindero 2014; --cond-d projection: Miyato & Koyama 2018)";
+
+    public bool RunsOnAnyDevice => true;
 
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
     {

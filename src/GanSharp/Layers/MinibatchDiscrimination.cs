@@ -21,7 +21,7 @@ public sealed class MinibatchDiscrimination : Module<Tensor, Tensor>
         : base(nameof(MinibatchDiscrimination))
     {
         using var scope = NewDisposeScope();
-        var t = randn(inFeatures, kernels, kernelDim);
+        var t = randn(inFeatures, kernels, kernelDim); // cpu: a parameter at construction, moved with its module
         T = Owned.Parameter(t / t.norm(0, keepdim: true));
         this.excludeSelf = excludeSelf;
         RegisterComponents();

@@ -44,7 +44,7 @@ public static class SpectralNorm
     internal static Tensor RandomUnit(long n)
     {
         using var scope = NewDisposeScope();
-        return functional.normalize(randn(n), dim: 0, eps: Eps).MoveToOuterDisposeScope();
+        return functional.normalize(randn(n), dim: 0, eps: Eps).MoveToOuterDisposeScope(); // cpu: a buffer at construction, moved with its module
     }
 
     /// <summary>nn.Linear / nn.Conv2d default init: weight and bias ~ U(−1/√fan_in, 1/√fan_in).</summary>
@@ -80,8 +80,8 @@ public sealed class SNLinear : Module<Tensor, Tensor>
     public SNLinear(long inFeatures, long outFeatures, bool hasBias = true, int powerIterations = 1) : base(nameof(SNLinear))
     {
         using var scope = NewDisposeScope();
-        weight_orig = Owned.Parameter(empty(outFeatures, inFeatures));
-        bias = hasBias ? Owned.Parameter(empty(outFeatures)) : null;
+        weight_orig = Owned.Parameter(empty(outFeatures, inFeatures)); // cpu: made at construction, moved with its module
+        bias = hasBias ? Owned.Parameter(empty(outFeatures)) : null; // cpu: made at construction, moved with its module
         SpectralNorm.InitDefault(weight_orig, bias, inFeatures);
         weight_u = Owned.Buffer(SpectralNorm.RandomUnit(outFeatures));
         weight_v = Owned.Buffer(SpectralNorm.RandomUnit(inFeatures));
@@ -129,8 +129,8 @@ public sealed class SNConv2d : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         long fanIn = inChannels * kernelSize * kernelSize;
-        weight_orig = Owned.Parameter(empty(outChannels, inChannels, kernelSize, kernelSize));
-        this.bias = bias ? Owned.Parameter(empty(outChannels)) : null;
+        weight_orig = Owned.Parameter(empty(outChannels, inChannels, kernelSize, kernelSize)); // cpu: made at construction, moved with its module
+        this.bias = bias ? Owned.Parameter(empty(outChannels)) : null; // cpu: made at construction, moved with its module
         SpectralNorm.InitDefault(weight_orig, this.bias, fanIn);
         weight_u = Owned.Buffer(SpectralNorm.RandomUnit(outChannels));
         weight_v = Owned.Buffer(SpectralNorm.RandomUnit(fanIn));

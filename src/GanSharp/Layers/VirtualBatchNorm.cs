@@ -31,11 +31,11 @@ public sealed class VirtualBatchNorm : Module<Tensor, Tensor>
     public VirtualBatchNorm(long numFeatures, double eps = 1e-5) : base(nameof(VirtualBatchNorm))
     {
         using var scope = NewDisposeScope();
-        gamma = Owned.Parameter(normal(1.0, 0.02, new long[] { numFeatures }));
-        beta = Owned.Parameter(zeros(numFeatures));
-        ref_mean = Owned.Buffer(zeros(numFeatures));
-        ref_mean_sq = Owned.Buffer(ones(numFeatures));
-        ref_count = Owned.Buffer(zeros(1));
+        gamma = Owned.Parameter(normal(1.0, 0.02, new long[] { numFeatures })); // cpu: made at construction, moved with its module
+        beta = Owned.Parameter(zeros(numFeatures)); // cpu: made at construction, moved with its module
+        ref_mean = Owned.Buffer(zeros(numFeatures)); // cpu: made at construction, moved with its module
+        ref_mean_sq = Owned.Buffer(ones(numFeatures)); // cpu: made at construction, moved with its module
+        ref_count = Owned.Buffer(zeros(1)); // cpu: made at construction, moved with its module
         this.eps = eps;
         RegisterComponents();
     }

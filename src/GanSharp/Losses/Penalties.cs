@@ -1,3 +1,4 @@
+using GanSharp.Training;
 using static TorchSharp.torch;
 
 namespace GanSharp.Losses;
@@ -13,7 +14,7 @@ public static class Penalties
         var shape = new long[real.dim()];
         shape[0] = real.shape[0];
         for (int i = 1; i < shape.Length; i++) shape[i] = 1;
-        var eps = rand(shape, generator: generator);
+        var eps = Devices.Rand(shape, generator, real.device);
         var xhat = (eps * real.detach() + (1 - eps) * fake.detach()).requires_grad_(true);
         var grad = InputGradient(d, xhat);
         return (grad.flatten(1).norm(1, keepdim: false) - 1).pow(2).mean();

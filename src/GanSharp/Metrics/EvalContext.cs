@@ -67,9 +67,15 @@ public sealed class EvalContext : IDisposable
 
     public bool HasFeatureNetwork => _featureFactory is not null;
 
-    public IFeatureNetwork FeatureNetwork =>
-        _featureNet ??= _featureFactory?.Invoke()
-            ?? throw new ArgumentException($"no feature network for dataset '{DatasetName}': pass --feature-net FILE (a TorchScript network)");
+    public IFeatureNetwork FeatureNetwork => _featureNet ??= OnSystemDevice(_featureFactory?.Invoke()
+        ?? throw new ArgumentException($"no feature network for dataset '{DatasetName}': pass --feature-net FILE (a TorchScript network)"));
+
+    /// <summary>The feature network runs where the generator does (--device); features come back on the CPU.</summary>
+    private IFeatureNetwork OnSystemDevice(IFeatureNetwork net)
+    {
+        if (!Devices.IsCpu(System.Device)) net.To(System.Device);
+        return net;
+    }
 
     /// <summary>n generated samples (images in [-1, 1] or points), drawn once per evaluation and count.</summary>
     public Tensor Generated(int n)
@@ -85,8 +91,8 @@ public sealed class EvalContext : IDisposable
                 int m = Math.Min(500, n - done);
                 var z = System.SampleLatent(m, g);
                 var c = System.SampleCondition(m, g);
-                if (c is not null) conditions.Add(c);
-                chunks.Add(System.MetricImages(SampleGrids.Sample(System, z, c)));
+                if (c is not null) conditions.Add(c.OnCpu());
+                chunks.Add(System.MetricImages(SampleGrids.Sample(System, z, c)).OnCpu()); // metrics read the CPU tensors
             }
             t = cat(chunks, 0).DetachFromDisposeScope(); // owned by the context: metrics run in their own scopes
             if (conditions.Count > 0) _conditions[n] = cat(conditions, 0).DetachFromDisposeScope(); // owned by the context
@@ -158,7 +164,7 @@ public sealed class EvalContext : IDisposable
                 }
             }
         }
-        var all = Reference.Gather(arange(Reference.Count));
+        var all = Reference.Gather(arange(Reference.Count)); // cpu: indices into the CPU reference set
         var feats = Features(all);
         all.Dispose();
         if (cachePath is not null)

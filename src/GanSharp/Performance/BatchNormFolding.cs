@@ -91,7 +91,7 @@ public sealed class FoldedSequential : nn.Module<Tensor, Tensor>
             case Convolution conv when conv is Conv2d or ConvTranspose2d && conv.padding_mode == PaddingModes.Zeros && conv.padding_type is null:
             {
                 using var scope = NewDisposeScope();
-                var bias = conv.bias is { } b ? (Tensor)b : zeros(conv.out_channels);
+                var bias = conv.bias is { } b ? (Tensor)b : zeros(conv.out_channels, device: conv.weight!.device);
                 var (w, fb) = nn.utils.fuse_conv_bn_weights(conv.weight!, bias, mean, variance, bn.eps, gamma, beta, transpose: conv.transposed);
                 var weight = Keep((channelsLast ? ChannelsLast.Of(w.detach()) : w.detach().contiguous()).MoveToOuterDisposeScope());
                 var fusedBias = Keep(fb.detach().MoveToOuterDisposeScope());
@@ -104,7 +104,7 @@ public sealed class FoldedSequential : nn.Module<Tensor, Tensor>
             case Linear linear:
             {
                 using var scope = NewDisposeScope();
-                var bias = linear.bias is { } b ? (Tensor)b : zeros(linear.out_features);
+                var bias = linear.bias is { } b ? (Tensor)b : zeros(linear.out_features, device: linear.weight!.device);
                 var (w, fb) = nn.utils.fuse_linear_bn_weights(linear.weight!, bias, mean, variance, bn.eps, gamma, beta);
                 var weight = Keep(w.detach().MoveToOuterDisposeScope());
                 var fusedBias = Keep(fb.detach().MoveToOuterDisposeScope());

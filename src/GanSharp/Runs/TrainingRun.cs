@@ -64,6 +64,7 @@ public sealed class TrainingRun : IDisposable
         var family = GanFamilies.Get(options.Model);
         GanFamilies.CheckFields(family, data);             // fail before creating anything
         family.ResolveArch(options, data.ExampleShape);
+        GanFamilies.DeviceFor(options.Model, options.Device);   // a device that is not there: refused before the directory exists
         var run = RunDirectory.Create(dir, name, lockForWriting: true);   // one writer per run
         try
         {
@@ -79,13 +80,16 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>
-    /// Reopens a run directory with its own options (only <paramref name="steps"/> may be raised) and restores the
+    /// Reopens a run directory with its own options (only <paramref name="steps"/> may be raised, and
+    /// <paramref name="device"/> changed: a run started on a GPU can continue on the CPU and back) and restores the
     /// latest checkpoint; metrics logged after that checkpoint are dropped.
     /// </summary>
-    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, Action<string>? log = null, TensorDataset? heldOut = null)
+    public static TrainingRun Resume(string runRoot, TensorDataset data, int? steps = null, Action<string>? log = null, TensorDataset? heldOut = null,
+        DeviceKind? device = null)
     {
         var run = RunDirectory.Open(runRoot);
         var options = run.ReadOptions();
+        if (device is { } dev) options.Device = dev;                       // a run may move between machines
         if (steps is { } s)
         {
             if (s < options.Steps)
@@ -140,7 +144,7 @@ public sealed class TrainingRun : IDisposable
     {
         var family = GanFamilies.Get(o.Model);
         var raw = family.ReadsDataItself
-            ? new TensorDataset(o.Data, zeros(new long[] { 0, o.Channels, o.Size, o.Size }, ScalarType.Byte))
+            ? new TensorDataset(o.Data, zeros(new long[] { 0, o.Channels, o.Size, o.Size }, ScalarType.Byte)) // cpu: an empty placeholder data set
             : Datasets.Open(o.Data, new DatasetOpenOptions
             {
                 DataDir = o.DataDir,

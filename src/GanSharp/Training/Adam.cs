@@ -59,7 +59,8 @@ public sealed class Adam : IOptimizer
         using var noGrad = no_grad();
         long total = ps.Sum(p => p.numel());
         var dtype = ps[0].dtype;
-        var flat = new[] { empty(total, dtype), zeros(total, dtype), zeros(total, dtype), zeros(total, dtype) };
+        var device = ps[0].device;
+        var flat = new[] { empty(total, dtype, device: device), zeros(total, dtype, device: device), zeros(total, dtype, device: device), zeros(total, dtype, device: device) };
         foreach (var f in flat) f.DetachFromDisposeScope();
         expAvg = new Tensor[ps.Length];
         expAvgSq = new Tensor[ps.Length];

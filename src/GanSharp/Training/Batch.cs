@@ -44,6 +44,10 @@ public sealed class Batch
 
     public bool Has(string name) => _fields.ContainsKey(name);
 
+    /// <summary>The batch on <paramref name="device"/> (every field moved; the same batch when it is there already).</summary>
+    public Batch To(Device device) =>
+        _fields.Values.All(t => t.device_type == device.type) ? this : new Batch(_fields.ToDictionary(kv => kv.Key, kv => kv.Value.On(device), StringComparer.Ordinal));
+
     /// <summary>A field by name; a missing one is an error naming the fields there are.</summary>
     public Tensor this[string name] => _fields.TryGetValue(name, out var t) ? t
         : throw new KeyNotFoundException($"the batch has no field '{name}' (it has {string.Join(", ", _fields.Keys)})");
@@ -134,7 +138,7 @@ public sealed class ShuffledBatches : IBatchSource
         {
             _perm?.Dispose();
             using var g = new Generator((ulong)MixSeed(_seed, Epoch));
-            _perm = randperm(_data.Count, generator: g).DetachFromDisposeScope();
+            _perm = randperm(_data.Count, generator: g).DetachFromDisposeScope(); // cpu: indices into the CPU data set
             _permEpoch = Epoch;
         }
         var idx = _perm!.narrow(0, Cursor, _batch);

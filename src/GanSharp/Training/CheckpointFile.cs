@@ -133,7 +133,7 @@ public static class CheckpointFile
                 if (tensors.ContainsKey(name))
                     throw Bad($"tensor '{name}' appears twice");
                 byte[] bytes = r.ReadBytes((int)n);
-                var t = empty(shape, (ScalarType)rawType);
+                var t = empty(shape, (ScalarType)rawType); // cpu: read from the file, then copied into tensors on their device
                 t.bytes = bytes;
                 tensors[name] = t.DetachFromDisposeScope();
             }

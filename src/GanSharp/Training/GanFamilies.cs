@@ -59,6 +59,13 @@ public interface IGanFamily
     /// <summary>The family's own options (flags, config keys; values in <see cref="GanOptions.Extra"/>, read with <see cref="GanOptions.Get{T}"/>).</summary>
     IReadOnlyList<OptionSpec> Options => Array.Empty<OptionSpec>();
 
+    /// <summary>
+    /// True when the family's system runs on any --device (networks, batches, latents and every tensor it makes are
+    /// placed on <see cref="GanSystem.Device"/>). Families that are not are trained on the CPU: --device auto picks
+    /// the CPU for them and --device cuda is one clear error.
+    /// </summary>
+    bool RunsOnAnyDevice => false;
+
     /// <summary>Observers a run of this family adds to the standard ones (e.g. a picture per resolution of a growing G).</summary>
     IEnumerable<ITrainingObserver> RunObservers(RunDirectory run, GanSystem system) => Array.Empty<ITrainingObserver>();
 }
@@ -86,6 +93,17 @@ public static class GanFamilies
             }
             _all[family.Name] = family;
         }
+    }
+
+    /// <summary>The device a system of <paramref name="model"/> runs on for --device <paramref name="kind"/>.</summary>
+    public static TorchSharp.torch.Device DeviceFor(string model, DeviceKind kind)
+    {
+        IGanFamily? family;
+        lock (_all) _all.TryGetValue(model, out family);
+        if (family is null || family.RunsOnAnyDevice || kind == DeviceKind.Cpu) return Devices.Resolve(kind);
+        if (kind == DeviceKind.Auto) return TorchSharp.torch.CPU;
+        string ready = string.Join(", ", All.Values.Where(f => f.RunsOnAnyDevice).Select(f => f.Name).Order(StringComparer.Ordinal));
+        throw new DeviceUnavailableException($"--device {kind.ToString().ToLowerInvariant()}: '{model}' runs on the CPU only so far (families that run on any device: {ready}); use --device cpu");
     }
 
     public static IGanFamily Get(string name)

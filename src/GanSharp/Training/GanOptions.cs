@@ -166,6 +166,10 @@ public sealed class GanOptions
     [Option("BatchNorm in MLP generators (PacGAN 2-D)", Families = new[] { "mlp" })]
     public bool MlpBatchNorm { get; set; }
 
+    /// <summary>Where the run's networks, batches and latents live (issue 21): auto (CUDA when there is one), cpu or cuda.</summary>
+    [Option("Device: auto (default: CUDA when this build and machine have it, else the CPU), cpu or cuda")]
+    public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
     [Option("Noise prior: gaussian (default), uniform, sphere")]
     public NoisePrior Prior { get; set; } = NoisePrior.Gaussian;
     [Option("Latent dimension (default 100)")]

@@ -30,6 +30,7 @@ public class GanSystem : IDisposable
     {
         Options = options;
         ExampleShape = exampleShape;
+        Device = GanFamilies.DeviceFor(options.Model, options.Device);
         Loss = new GanLoss(options.Loss, options.GLoss, options.RealLabel, options.GpWeight, options.R1, options.R1Every);
         if (options.Augment != "none")
         {
@@ -48,6 +49,12 @@ public class GanSystem : IDisposable
     public GanOptions Options { get; }
     public long[] ExampleShape { get; }
 
+    /// <summary>
+    /// Where the networks, batches and latents live (--device, resolved once). Networks are moved here when they
+    /// are added or replaced; random numbers are drawn on the CPU and moved (<see cref="Devices"/>).
+    /// </summary>
+    public Device Device { get; }
+
     /// <summary>The adversarial loss and its regularizers.</summary>
     public GanLoss Loss { get; }
 
@@ -61,6 +68,7 @@ public class GanSystem : IDisposable
     {
         if (name.Contains('.') || _networks.Any(n => n.Name == name)) throw new ArgumentException($"bad or duplicate network name '{name}'");
         if (!trainable) Freeze(module);
+        if (!Devices.IsCpu(Device)) module.to(Device);
         _networks.Add(new NetworkEntry(name, module, trainable));
     }
 
@@ -96,6 +104,7 @@ public class GanSystem : IDisposable
             int i = _networks.FindIndex(n => n.Name == name);
             if (i < 0) throw new KeyNotFoundException($"the system has no network '{name}' to replace");
             if (!_networks[i].Trainable) Freeze(module);
+            if (!Devices.IsCpu(Device)) module.to(Device);
             _networks[i] = _networks[i] with { Module = module };
         }
         _phases = null;
@@ -210,7 +219,7 @@ public class GanSystem : IDisposable
 
     /// <summary>n latents from the configured prior.</summary>
     public virtual Tensor SampleLatent(long n, Generator? generator) =>
-        NoisePriors.Sample(Options.Prior, n, Options.ZDim, generator);
+        NoisePriors.Sample(Options.Prior, n, Options.ZDim, generator).On(Device);
 
     /// <summary>Conditions for n generated samples (e.g. random class labels); null for unconditional families.</summary>
     public virtual Tensor? SampleCondition(long n, Generator? generator) => null;
@@ -325,7 +334,7 @@ public class GanSystem : IDisposable
             if (Knobs.ChannelsLast) x = Performance.ChannelsLast.Of(x);
         }
         double sigma = Options.InstanceNoise * (1 - Progress);
-        return sigma > 0 ? x + sigma * randn(x.shape, generator: generator) : x;
+        return sigma > 0 ? x + sigma * Devices.Randn(x.shape, generator, x.device) : x;
     }
 
     // ---- augmentation state (--augment) ------------------------------------------------------------------------
@@ -346,7 +355,7 @@ public class GanSystem : IDisposable
         if (Ada is null) return result;
         Ada.Accumulate(realLogits);
         var logged = new Dictionary<string, Tensor>(result.Logged);
-        foreach (var (k, v) in AdaValues()) logged[k] = tensor((float)v);   // logged as float32, like every value
+        foreach (var (k, v) in AdaValues()) logged[k] = tensor((float)v);   // cpu: a logged value (read with item), float32 like every value
         return result with { Logged = logged };
     }
 

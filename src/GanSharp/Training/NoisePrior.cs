@@ -26,11 +26,11 @@ public static class NoisePriors
         switch (prior)
         {
             case NoisePrior.Gaussian:
-                return randn(new[] { n, d }, generator: generator);
+                return randn(new[] { n, d }, generator: generator); // cpu: drawn from the CPU generator; GanSystem.SampleLatent puts them on the device
             case NoisePrior.Uniform:
-                return rand(new[] { n, d }, generator: generator).mul_(2).sub_(1);
+                return rand(new[] { n, d }, generator: generator).mul_(2).sub_(1); // cpu: drawn from the CPU generator; GanSystem.SampleLatent puts them on the device
             case NoisePrior.Sphere:
-                using (var g = randn(new[] { n, d }, generator: generator))
+                using (var g = randn(new[] { n, d }, generator: generator)) // cpu: drawn from the CPU generator; GanSystem.SampleLatent puts them on the device
                     return g.div(g.norm(1, keepdim: true).clamp_min(1e-12)).mul_(Math.Sqrt(d));
             default:
                 throw new ArgumentOutOfRangeException(nameof(prior));

@@ -116,6 +116,12 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
     /// </summary>
     public static void SaveSamples(Tensor samples, string path, string title, (float[] X, float[] Y)? means = null, int? columns = null)
     {
+        if (samples.device_type != DeviceType.CPU)
+        {
+            using var onCpu = samples.cpu();                 // images are written from the CPU
+            SaveSamples(onCpu, path, title, means, columns);
+            return;
+        }
         if (samples.dim() == 4)
         {
             using var rgb = samples.shape[1] == 4 ? GanSharp.Augment.Alpha.OverCheckerboard(samples) : null;

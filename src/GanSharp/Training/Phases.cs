@@ -96,7 +96,7 @@ public sealed class PhaseContext
     public Generator Rng => _trainer.Rng;
 
     /// <summary>Draws one more real batch (advancing the data position).</summary>
-    public Batch NextBatch() => _trainer.Batches.Next();
+    public Batch NextBatch() => _trainer.NextBatch();
 
     public IOptimizer Optimizer(string group) => _trainer.Optimizer(group);
 

@@ -111,15 +111,15 @@ public sealed class PrefetchBatches : IBatchSource
             long[] example = data.ExampleShape;
             long[] storageShape = new[] { (long)indices.Length }
                 .Concat(channelsLast ? new[] { example[1], example[2], example[0] } : example).ToArray();
-            var storage = empty(storageShape, ScalarType.Float32);
+            var storage = empty(storageShape, ScalarType.Float32); // cpu: staging for the CPU data set; Trainer.NextBatch moves batches
             var real = channelsLast ? storage.permute(0, 3, 1, 2) : storage.alias();
-            slot = new Slot(storage, real, data.Labels is not null ? empty(indices.Length, ScalarType.Int64) : null);
+            slot = new Slot(storage, real, data.Labels is not null ? empty(indices.Length, ScalarType.Int64) : null); // cpu: staging for the CPU data set; Trainer.NextBatch moves batches
             _all.Add(slot);
         }
         if (!data.GatherInto(indices, slot.Storage, channelsLast))
         {
             using var scope = NewDisposeScope();
-            using var idx = tensor(indices);
+            using var idx = tensor(indices); // cpu: staging for the CPU data set; Trainer.NextBatch moves batches
             slot.Real.copy_(data.Gather(idx));
         }
         if (slot.Labels is { } labels) data.GatherLabelsInto(indices, labels);

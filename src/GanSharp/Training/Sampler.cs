@@ -18,8 +18,11 @@ public sealed class Sampler : IDisposable
     public int Step => Header["step"]!.GetValue<int>();
     public GanOptions Options => System.Options;
 
-    /// <summary>Loads the generator from a checkpoint file or a run directory (its latest checkpoint).</summary>
-    public static Sampler Load(string checkpointOrRun)
+    /// <summary>
+    /// Loads the generator from a checkpoint file or a run directory (its latest checkpoint) onto
+    /// <paramref name="device"/> (the CPU unless asked: a checkpoint trained on either device loads on either).
+    /// </summary>
+    public static Sampler Load(string checkpointOrRun, DeviceKind device = DeviceKind.Cpu)
     {
         string path = RunDirectory.ResolveCheckpoint(checkpointOrRun);
         var (header, tensors) = CheckpointFile.Load(path);
@@ -27,6 +30,7 @@ public sealed class Sampler : IDisposable
         {
             var typed = CheckpointHeader.Parse(header, path);
             var options = GanOptions.FromJson(typed.Options.ToJsonString());
+            options.Device = device;                        // where it was trained does not matter here
             var system = GanFamilies.Create(options, typed.ExampleShape, typed.NumClasses);
             system.RestoreState(typed.FamilyState, tensors);
             foreach (var n in system.Networks)
@@ -41,7 +45,7 @@ public sealed class Sampler : IDisposable
             if (system.Knobs.ChannelsLast) Performance.ChannelsLast.Convert(system.G);
             return new Sampler(system, header);
         }
-        catch (Exception e) when (e is global::System.Text.Json.JsonException or NullReferenceException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is global::System.Text.Json.JsonException or NullReferenceException or InvalidOperationException or ArgumentException and not DeviceUnavailableException)
         {
             throw new CheckpointException($"checkpoint '{path}' has an invalid header ({e.Message})");
         }
@@ -52,7 +56,7 @@ public sealed class Sampler : IDisposable
     }
 
     /// <summary>
-    /// n samples (images in [-1, 1]) from latents drawn with a generator seeded by <paramref name="seed"/>.
+    /// n samples (images in [-1, 1], on the CPU) from latents drawn with a generator seeded by <paramref name="seed"/>.
     /// Conditional families take <paramref name="condition"/> (e.g. class labels, length n); null draws one.
     /// </summary>
     public Tensor Sample(int n, long seed, Tensor? condition = null)
@@ -60,8 +64,8 @@ public sealed class Sampler : IDisposable
         using var g = new Generator((ulong)ShuffledBatches.MixSeed(seed, -3));
         using var scope = NewDisposeScope();
         var z = System.SampleLatent(n, g);
-        var c = condition ?? System.SampleCondition(n, g);
-        return SampleGrids.Sample(System, z, c).MoveToOuterDisposeScope();
+        var c = condition?.On(System.Device) ?? System.SampleCondition(n, g);
+        return SampleGrids.Sample(System, z, c).OnCpu().MoveToOuterDisposeScope();
     }
 
     public void Dispose() => System.Dispose();

@@ -229,7 +229,7 @@ public sealed class Trainer : IDisposable
                 if (phase.NewBatch || batch is null)
                 {
                     EnsureBatchSize(stepBatch);
-                    batch = Batches.Next();
+                    batch = NextBatch();
                 }
                 ctx.Batch = batch;
                 ctx.Repeat = k;
@@ -259,6 +259,9 @@ public sealed class Trainer : IDisposable
         }
         return Finish(step, losses, stats, norms, measure);
     }
+
+    /// <summary>The next real minibatch, on the system's device.</summary>
+    internal Batch NextBatch() => Batches.Next().To(System.Device);
 
     /// <summary>Sets the batch size of the source (a prefetching one is replaced by a plain one at the same position).</summary>
     private void EnsureBatchSize(int size)

@@ -49,6 +49,17 @@ public sealed class GoldenRunTests
             }
     }
 
+    /// <summary>The README's `train dcgan --data mnist` (and `train dcgan` alone) trains the dcgan-mnist preset, which the main-job golden pins.</summary>
+    [Fact]
+    public void TheMainJobTrainsTheDcganMnistPreset()
+    {
+        var dcgan = GanFamilies.Get("dcgan");
+        Assert.Equal("dcgan-mnist", dcgan.DefaultPreset("mnist", null));
+        Assert.Equal("dcgan-mnist", dcgan.DefaultPreset(null, null));
+        var o = GanOptions.FromJson(dcgan.Presets["dcgan-mnist"].Json);
+        Assert.Equal(("dcgan28", 2000, 64), (o.Arch, o.Steps, o.Batch));
+    }
+
     private static JsonArray ToJson(List<double[]> rows) =>
         new(rows.Select(r => (JsonNode)new JsonArray(r.Select(v => (JsonNode)JsonValue.Create(v)).ToArray())).ToArray());
 }
@@ -59,8 +70,23 @@ public static class GoldenCases
     public static readonly string[] Names =
     {
         "dcgan", "dcgan-hinge-sn-r1-ema", "dcgan-wgangp-dsteps2", "mlp", "mlp-unrolled2", "mlp-pack2-mbstd-smooth-noise",
-        "cgan-concat", "cgan-projection", "semisup-mlp", "semisup-conv",
+        "cgan-concat", "cgan-projection", "semisup-mlp", "semisup-conv", "main-job",
     };
+
+    /// <summary>
+    /// The README's main job (`train dcgan --data mnist` resolves the dcgan-mnist preset) with only the data (128
+    /// tiny images instead of MNIST), the step count (20) and the threads (1) changed: every default it trains
+    /// with (architecture, widths, z, batch, learning rates, betas, loss, seed) is pinned, so that a change to
+    /// them is deliberate (issue 17).
+    /// </summary>
+    private static GanOptions MainJob()
+    {
+        var o = GanOptions.FromJson(GanFamilies.Get("dcgan").Presets["dcgan-mnist"].Json);
+        o.Data = "tiny";
+        o.Steps = 20;
+        o.Threads = 1;
+        return o;
+    }
 
     private static GanOptions Dcgan() => new()
     {
@@ -86,6 +112,7 @@ public static class GoldenCases
         "cgan-projection" => With(Dcgan(), o => { o.Model = "cgan"; o.ConditionalD = "projection"; }),
         "semisup-mlp" => With(Dcgan(), o => { o.Model = "semisup"; o.Arch = "semisup-mlp"; o.Labels = 20; }),
         "semisup-conv" => With(Dcgan(), o => { o.Model = "semisup"; o.Arch = "semisup-conv"; o.Labels = 20; }),
+        "main-job" => MainJob(),
         _ => throw new ArgumentException(name),
     };
 

@@ -53,6 +53,9 @@ public static class ClassifierFeatures
 /// </summary>
 public sealed class CascadeFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "cascade";
     public const string ArchName = "crn";
     public const int StartSide = 4;
@@ -248,14 +251,14 @@ public sealed class CascadeSystem : GanSystem, IClassConditional
 
     /// <summary>The "latent" of a sample: which of the k images it shows (N × 1, int64).</summary>
     public override Tensor SampleLatent(long n, Generator? generator) =>
-        randint(0, Cascade.Outputs, new[] { n, 1L }, dtype: ScalarType.Int64, generator: generator);
+        Devices.Randint(0, Cascade.Outputs, new[] { n, 1L }, generator, Device);
 
     public override Tensor? SampleCondition(long n, Generator? generator) =>
-        randint(0, NumClasses, new[] { n }, dtype: ScalarType.Int64, generator: generator);
+        Devices.Randint(0, NumClasses, new[] { n }, generator, Device);
 
     /// <summary>Row i of the grid is class i.</summary>
     public override Tensor? GridCondition(long n) =>
-        arange(NumClasses, dtype: ScalarType.Int64).repeat_interleave(GridColumns(n)!.Value);
+        arange(NumClasses, dtype: ScalarType.Int64, device: Device).repeat_interleave(GridColumns(n)!.Value);
 
     public override int? GridColumns(long n) => (int)Math.Max(1, (n + NumClasses - 1) / NumClasses);
 
@@ -334,8 +337,8 @@ public sealed class CascadeSystem : GanSystem, IClassConditional
         using (no_grad())
         {
             var outputs = G.call(labels);
-            var u = randint(0, outputs.shape[1], new[] { labels.shape[0] }, dtype: ScalarType.Int64, generator: generator);
-            fake = outputs[arange(labels.shape[0]), u];
+            var u = Devices.Randint(0, outputs.shape[1], new[] { labels.shape[0] }, generator, outputs.device);
+            fake = outputs[arange(labels.shape[0], device: outputs.device), u];
         }
         var realOut = d.Logits(batch.Real, labels);
         var fakeOut = d.Logits(fake, labels);

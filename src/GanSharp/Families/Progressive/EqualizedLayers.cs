@@ -24,8 +24,8 @@ public sealed class EqualizedConv2d : Module<Tensor, Tensor>
         if (kernelSize < 1 || kernelSize % 2 == 0)
             throw new ArgumentOutOfRangeException(nameof(kernelSize), kernelSize, "kernel size must be odd (same padding)");
         using var scope = NewDisposeScope();
-        weight = Owned.Parameter(randn(new[] { outChannels, inChannels, kernelSize, kernelSize }, generator: generator));
-        bias = Owned.Parameter(zeros(outChannels));
+        weight = Owned.Parameter(randn(new[] { outChannels, inChannels, kernelSize, kernelSize }, generator: generator)); // cpu: made at construction, moved with its module
+        bias = Owned.Parameter(zeros(outChannels)); // cpu: made at construction, moved with its module
         padding = kernelSize / 2;
         Scale = gain / Math.Sqrt(inChannels * kernelSize * kernelSize);
         RegisterComponents();
@@ -50,8 +50,8 @@ public sealed class EqualizedLinear : Module<Tensor, Tensor>
         : base(nameof(EqualizedLinear))
     {
         using var scope = NewDisposeScope();
-        weight = Owned.Parameter(randn(new[] { outFeatures, inFeatures }, generator: generator));
-        bias = Owned.Parameter(zeros(outFeatures));
+        weight = Owned.Parameter(randn(new[] { outFeatures, inFeatures }, generator: generator)); // cpu: made at construction, moved with its module
+        bias = Owned.Parameter(zeros(outFeatures)); // cpu: made at construction, moved with its module
         Scale = gain / Math.Sqrt(inFeatures);
         RegisterComponents();
     }

@@ -22,6 +22,9 @@ namespace GanSharp.Families.Progressive;
 /// </summary>
 public sealed class LapganFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "lapgan";
     public const string ArchName = "lapgan";
 
@@ -189,7 +192,7 @@ public sealed class LapganDiscriminator : Module<Tensor, Tensor>
     private Tensor Drop(Tensor x, Generator? g)
     {
         if (!training || g is null) return x;
-        var keep = rand(x.shape, generator: g).ge(CoarseDropout).to_type(x.dtype);
+        var keep = Devices.Rand(x.shape, g, x.device).ge(CoarseDropout).to_type(x.dtype);
         return x * keep / (1 - CoarseDropout);
     }
 

@@ -22,6 +22,9 @@ namespace GanSharp.Families.Progressive;
 /// </summary>
 public sealed class ProgressiveFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "progressive";
     public const string ArchName = "progan";
 
@@ -316,7 +319,7 @@ public sealed class ProgressiveSystem : GanSystem
         var fakeOut = D.call(G.call(SampleLatent(batch.Real.shape[0], generator)));
         return new LossResult(Loss.Generator(fakeOut), DFake: Loss.MeanOutput(fakeOut))
         {
-            Logged = new Dictionary<string, Tensor> { ["resolution"] = tensor((float)State.Resolution), ["alpha"] = tensor((float)State.Alpha) },
+            Logged = new Dictionary<string, Tensor> { ["resolution"] = tensor((float)State.Resolution), ["alpha"] = tensor((float)State.Alpha) }, // cpu: logged values, read with item
         };
     }
 

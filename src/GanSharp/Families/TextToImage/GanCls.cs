@@ -118,6 +118,25 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
         var t = project.call(embedding).view(-1, projectedDim, 1, 1).expand(-1, -1, 4, 4);  // N×128×4×4
         return join.call(cat([x, t], 1)).view(-1);                                          // N
     }
+
+    /// <summary>
+    /// The three pairs of Algorithm 1 scored in ONE forward pass: {real, right} → s_r, {real, wrong} → s_w (none when
+    /// <paramref name="wrong"/> is null) and {fake, fakeText} → s_f, each N logits. One batch, so D's BatchNorm
+    /// normalizes all pairs with the same statistics and a pair's score depends on the pair, not on which pass it
+    /// came in. Three separate batches (all right, all wrong, all fake) let D tell the passes apart by their batch
+    /// statistics: it then rejected a wrong-text batch without reading each caption, and followed only the
+    /// background (docs/text-to-image.md, "Diagnosis: why only the background follows the caption").
+    /// </summary>
+    public (Tensor Real, Tensor? Wrong, Tensor Fake) ScorePairs(Tensor real, Tensor right, Tensor? wrong, Tensor fake, Tensor fakeText)
+    {
+        long n = real.shape[0], m = fake.shape[0];
+        var images = wrong is null ? cat([real, fake], 0) : cat([real, real, fake], 0);
+        var texts = wrong is null ? cat([right, fakeText], 0) : cat([right, wrong, fakeText], 0);
+        var scores = call(images, texts);                                                   // (2 or 3)·N
+        return wrong is null
+            ? (scores.narrow(0, 0, n), null, scores.narrow(0, n, m))
+            : (scores.narrow(0, 0, n), scores.narrow(0, n, n), scores.narrow(0, 2 * n, m));
+    }
 }
 
 internal static class TextToImageNets

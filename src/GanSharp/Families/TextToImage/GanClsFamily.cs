@@ -131,6 +131,7 @@ public sealed class TextConditionedGenerator : nn.Module<Tensor, Tensor>
 public sealed class GanClsSystem : TextToImageSystem
 {
     private Tensor? _right;     // the D phase's right-text embeddings, reused by the G phase of the same step
+    private Tensor? _wrong;     // and its wrong-text embeddings: G's fakes are scored in the same company as D's
 
     public GanClsSystem(GanOptions options, long[] shape)
         : base(options, shape, options.Get<string>("text-encoder"), options.Get<bool>("tune-text-encoder"))
@@ -186,25 +187,29 @@ public sealed class GanClsSystem : TextToImageSystem
         Tensor fake;
         using (no_grad()) fake = Gen.Generate(SampleLatent(batch.Size, generator), right);
         _right = right.detach();
-        var sr = Disc.call(batch.Real, right);
-        var sw = wrong is null ? null : Disc.call(batch.Real, wrong);
-        var sf = Disc.call(fake, right);
+        _wrong = wrong?.detach();
+        var (sr, sw, sf) = Disc.ScorePairs(batch.Real, right, wrong, fake, right);   // one batch: BatchNorm cannot tell the pairs apart
         return MatchingAware(sr, sw, sf, "d");
     }
 
-    /// <summary>G's −log s_f on fresh z with the D phase's right texts, plus (GAN-INT) −log D(G(z', φ_β), φ_β) weighted.</summary>
+    /// <summary>
+    /// G's −log s_f on fresh z with the D phase's right texts, plus (GAN-INT) −log D(G(z', φ_β), φ_β) weighted. Each
+    /// fake batch is scored in one D batch with the real-right and real-wrong pairs, as in D's phase, so D's
+    /// BatchNorm statistics are those D learned with.
+    /// </summary>
     public override LossResult GeneratorLoss(Batch batch, Generator generator)
     {
         var right = _right ?? Embed(RightText(batch, generator));
-        _right = null;
+        var wrong = _right is null ? (UsesWrongText ? Embed(WrongText(batch, generator)) : null) : _wrong;
+        _right = _wrong = null;
         var fake = Gen.Generate(SampleLatent(batch.Size, generator), right);
-        var sf = Disc.call(fake, right);
+        var sf = Disc.ScorePairs(batch.Real, right, wrong, fake, right).Fake;               // scored among the pairs D saw
         var terms = new LossTerms().Add("adv", TextToImageLosses.Generator(sf));
         if (UsesInterpolation && IntWeight > 0)
         {
             var mixed = TextToImageLosses.Interpolate(right, IntBeta);
             var fakeInt = Gen.Generate(SampleLatent(batch.Size, generator), mixed);
-            terms.Add("int", TextToImageLosses.Generator(Disc.call(fakeInt, mixed)), IntWeight);
+            terms.Add("int", TextToImageLosses.Generator(Disc.ScorePairs(batch.Real, right, wrong, fakeInt, mixed).Fake), IntWeight);
         }
         Tensor dFake;
         using (no_grad()) dFake = sf.sigmoid().mean();

@@ -121,6 +121,7 @@ public sealed class PackedStageI : nn.Module<Tensor, Tensor>
 public sealed class StackGanSystem : TextToImageSystem
 {
     private Tensor? _right;
+    private Tensor? _wrong;     // the D phase's wrong texts: G's fakes are scored in one D batch with the real pairs
     private Tensor? _lastStageI, _lastStageII;
     private int _stage;
     private readonly string _stageMode;
@@ -304,17 +305,21 @@ public sealed class StackGanSystem : TextToImageSystem
         Tensor fake;
         using (no_grad()) fake = StageI.Run(z, e1, right).Image;
         _right = right;
-        return MatchingAware(D1.call(real, right), D1.call(real, wrong), D1.call(fake, right), "d");
+        _wrong = wrong;
+        var (sr, sw, sf) = D1.ScorePairs(real, right, wrong, fake, right);     // one batch: BatchNorm cannot tell the pairs apart
+        return MatchingAware(sr, sw!, sf, "d");
     }
 
     /// <summary>Stage-I's G: −log s_f + λ·KL(N(μ, σ²) ‖ N(0, I)).</summary>
     public LossResult StageIGeneratorLoss(Batch batch, Generator rng)
     {
+        var wrong = _right is null ? null : _wrong;
         var right = _right ?? Embed(RightText(batch, rng));
-        _right = null;
+        wrong ??= Embed(WrongText(batch, rng));
+        _right = _wrong = null;
         var (z, e1, _) = Split(SampleLatent(batch.Size, rng));
         var (fake, mu, logVar) = StageI.Run(z, e1, right);
-        var sf = D1.call(fake, right);
+        var sf = D1.ScorePairs(Downsample(batch.Real), right, wrong, fake, right).Fake;
         Tensor dFake;
         using (no_grad()) dFake = sf.sigmoid().mean();
         return new LossTerms().Add("adv", TextToImageLosses.Generator(sf)).Add("kl", TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight)
@@ -343,18 +348,22 @@ public sealed class StackGanSystem : TextToImageSystem
             fake = StageII.call(s1, c);
         }
         _right = right;
-        return MatchingAware(D2.call(batch.Real, right), D2.call(batch.Real, wrong), D2.call(fake, right), "d2");
+        _wrong = wrong;
+        var (sr, sw, sf) = D2.ScorePairs(batch.Real, right, wrong, fake, right);
+        return MatchingAware(sr, sw!, sf, "d2");
     }
 
     /// <summary>Stage-II's G: −log s_f + λ·KL of its own conditioning augmentation; Stage-I stays frozen.</summary>
     public LossResult StageIIGeneratorLoss(Batch batch, Generator rng)
     {
+        var wrong = _right is null ? null : _wrong;
         var right = _right ?? Embed(RightText(batch, rng));
-        _right = null;
+        wrong ??= Embed(WrongText(batch, rng));
+        _right = _wrong = null;
         var (z, e1, e2) = Split(SampleLatent(batch.Size, rng));
         var s1 = FrozenStageI(z, e1, right);
         var (c, mu, logVar) = StageII.Augmentation.call(right, e2);
-        var sf = D2.call(StageII.call(s1, c), right);
+        var sf = D2.ScorePairs(batch.Real, right, wrong, StageII.call(s1, c), right).Fake;
         Tensor dFake;
         using (no_grad()) dFake = sf.sigmoid().mean();
         return new LossTerms().Add("adv2", TextToImageLosses.Generator(sf)).Add("kl2", TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight)

@@ -88,6 +88,13 @@ public sealed class DomainClassifier : IFeatureNetwork
     public const int BatchSize = 500;
 
     private readonly DomainCnn _net;
+    private Device _device = CPU;
+
+    public void To(Device device)
+    {
+        _net.to(device);
+        _device = device;
+    }
 
     internal DomainClassifier(DomainCnn net, string name, string hash, JsonObject header)
     {
@@ -122,15 +129,15 @@ public sealed class DomainClassifier : IFeatureNetwork
             long n = images.shape[0];
             for (long i = 0; i < n; i += BatchSize)
             {
-                var x = images.narrow(0, i, Math.Min(BatchSize, n - i)).to(ScalarType.Float32, CPU);
+                var x = images.narrow(0, i, Math.Min(BatchSize, n - i)).to(ScalarType.Float32, _device);
                 var f = _net.Embed(x);
                 feats.Add(f);
                 logits.Add(_net.Classify(f));
             }
         }
         // cat outside inference mode: the results are ordinary tensors the caller may modify in place.
-        var features = feats.Count == 0 ? zeros(0, FeatureDim) : cat(feats, 0);
-        var logit = logits.Count == 0 ? zeros(0, NumClasses) : cat(logits, 0);
+        var features = feats.Count == 0 ? zeros(0, FeatureDim) : cat(feats, 0).OnCpu();
+        var logit = logits.Count == 0 ? zeros(0, NumClasses) : cat(logits, 0).OnCpu();
         return (features.MoveToOuterDisposeScope(), logit.MoveToOuterDisposeScope());
     }
 

@@ -28,6 +28,12 @@ public interface IFeatureNetwork : IDisposable
     /// inference_mode, in batches; the caller owns (and disposes) the returned tensors.
     /// </summary>
     (Tensor Features, Tensor? Logits) Forward(Tensor images);
+
+    /// <summary>
+    /// Runs the network on <paramref name="device"/> from now on (--device): <see cref="Forward"/> moves each batch
+    /// there and still returns CPU tensors. A network that cannot move stays on the CPU (the default).
+    /// </summary>
+    void To(Device device) { }
 }
 
 /// <summary>A feature network that cannot be loaded or run; the message names the file and what to do.</summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using GanSharp.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -37,6 +38,17 @@ public sealed class RandomCnn : IFeatureNetwork
     public const int BatchSize = 250;
 
     private readonly Tensor[] _weights;
+    private Device _device = CPU;
+
+    public void To(Device device)
+    {
+        for (int i = 0; i < _weights.Length; i++)
+        {
+            var moved = _weights[i].to(device);
+            if (!ReferenceEquals(moved, _weights[i])) { _weights[i].Dispose(); _weights[i] = moved; }
+        }
+        _device = device;
+    }
 
     private RandomCnn(Tensor[] weights, string hash)
     {
@@ -84,11 +96,11 @@ public sealed class RandomCnn : IFeatureNetwork
     public int NumClasses => 0;
 
     /// <summary>[-1, 1] images with 1, 3 or 4 channels to 3×64×64.</summary>
-    public static Tensor Prepare(Tensor images)
+    public static Tensor Prepare(Tensor images, Device? device = null)
     {
         if (images.dim() != 4 || images.shape[1] is not (1 or 3 or 4))
             throw new ArgumentException($"feature network {NetworkName} takes N x C x H x W images with 1, 3 or 4 channels, got [{string.Join(", ", images.shape)}]");
-        var x = images.to(ScalarType.Float32, CPU);
+        var x = images.to(ScalarType.Float32, device ?? CPU);
         x = x.shape[1] switch
         {
             1 => x.expand(-1, 3, -1, -1),
@@ -122,7 +134,7 @@ public sealed class RandomCnn : IFeatureNetwork
             for (long i = 0; i < n; i += BatchSize)
             {
                 using var inner = NewDisposeScope();
-                feats.Add(Embed(Prepare(images.narrow(0, i, Math.Min(BatchSize, n - i)))).MoveToOuterDisposeScope());
+                feats.Add(Embed(Prepare(images.narrow(0, i, Math.Min(BatchSize, n - i)), _device)).OnCpu().MoveToOuterDisposeScope());
             }
         }
         // cat outside inference mode: the result is an ordinary tensor the caller may modify in place.

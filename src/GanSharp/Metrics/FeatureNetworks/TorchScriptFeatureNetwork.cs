@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using GanSharp.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -136,6 +137,14 @@ public sealed class TorchScriptFeatureNetwork : IFeatureNetwork
     }
 
     /// <summary>The network's raw output for an already-converted batch (no range or size conversion).</summary>
+    private Device _device = CPU;
+
+    public void To(Device device)
+    {
+        _module.to(device);
+        _device = device;
+    }
+
     public object ForwardRaw(Tensor x) => _module.invoke("forward", [x, .. Contract.ExtraArgs]);
 
     public (Tensor Features, Tensor? Logits) Forward(Tensor images)
@@ -167,15 +176,15 @@ public sealed class TorchScriptFeatureNetwork : IFeatureNetwork
                 }
             }
         }
-        var features = feats.Count == 0 ? zeros(0, FeatureDim) : cat(feats, 0).to(ScalarType.Float32);
-        Tensor? logit = logits.Count == 0 ? null : cat(logits, 0).to(ScalarType.Float32);
+        var features = feats.Count == 0 ? zeros(0, FeatureDim) : cat(feats, 0).to(ScalarType.Float32).OnCpu();
+        Tensor? logit = logits.Count == 0 ? null : cat(logits, 0).to(ScalarType.Float32).OnCpu();
         return (features.MoveToOuterDisposeScope(), logit?.MoveToOuterDisposeScope());
     }
 
     /// <summary>[-1, 1] N×C×H×W to the contract: range, channels, size.</summary>
     private Tensor ToContract(Tensor x)
     {
-        x = x.to(ScalarType.Float32);
+        x = x.to(ScalarType.Float32, _device);
         x = Contract.Range switch
         {
             InputRange.ZeroToOne => x.add(1).mul(0.5),

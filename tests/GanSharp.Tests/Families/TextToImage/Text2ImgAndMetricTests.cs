@@ -149,6 +149,10 @@ public sealed class Text2ImgAndMetricTests(GanClsRunFixture fixture) : IClassFix
                 Assert.InRange(values[$"{split}_{attribute}"], 0, 1);
             }
         Assert.InRange(values["fid_attr"], -1e-3, 1e-3);
+        // The share of all-match images relative to real's: 1 for the real images themselves (0/0, NaN, when this
+        // barely trained classifier reads no real image right). A model whose images never all match gets 0.
+        foreach (var split in new[] { "seen", "heldout" })
+            Assert.Equal(values[$"real_{split}_all"] > 0 ? 1.0 : double.NaN, values[$"{split}_vs_real"]);
 
         var (text, image) = (new TextEncoder(CaptionedShapes.Vocabulary.Count, 16, 8, 8), new ImageEncoder(32, 3, 16, 4));
         using (text)

@@ -85,3 +85,32 @@ public class VocabularyTests
         Assert.Equal(v.EncodeLenient("a red circle . a red"), v.EncodeLenient("a red circle . a red circle"));
     }
 }
+
+/// <summary>The tokenizer round trip on the captions the project generates (issue 13: "the tokenizer round trip").</summary>
+public class ShapesVocabularyRoundTripTests
+{
+    [Fact]
+    public void EveryShapesCaptionDecodesToItsTokensAndUnknownWordsAreReadAsUnk()
+    {
+        var v = CaptionedShapes.Vocabulary;
+        int checkedCaptions = 0;
+        foreach (var split in new[] { "train", "heldout" })
+            for (int i = 0; i < 40; i++)
+                foreach (var caption in CaptionedShapes.Captions(11, split, i, 5))
+                {
+                    var ids = v.Encode(caption);
+                    Assert.DoesNotContain(Vocabulary.UnkId, ids);            // the vocabulary covers every word it generates
+                    Assert.DoesNotContain(Vocabulary.PadId, ids);
+                    Assert.Equal(string.Join(' ', Vocabulary.Tokenize(caption)), v.Decode(ids));
+                    Assert.Equal(ids, v.Encode(v.Decode(ids)));               // and back: the decoded text encodes to the same ids
+                    checkedCaptions++;
+                }
+        Assert.Equal(400, checkedCaptions);
+
+        // An unknown word among known ones is <unk> at its place; the rest round-trips unchanged.
+        var mixed = v.Encode("a small zebra circle at the top left on a black background");
+        Assert.Equal(Vocabulary.UnkId, mixed[2]);
+        Assert.Equal(1, mixed.Count(id => id == Vocabulary.UnkId));
+        Assert.Equal("a small <unk> circle at the top left on a black background", v.Decode(mixed));
+    }
+}
