@@ -60,6 +60,8 @@ public static class Program
         root.Subcommands.Add(EvalSrCommand.Create());
         root.Subcommands.Add(RefineCommand.Create());
         root.Subcommands.Add(DigitsCommand.Create());
+        root.Subcommands.Add(HeadsCommand.Create());
+        root.Subcommands.Add(FrontalizeCommand.Create());
         root.Subcommands.Add(EvalPix2PixCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);

@@ -95,16 +95,20 @@ public static class Heads
         return result;
     }
 
-    /// <summary>The dataset for <paramref name="identities"/> identities, cached under the cache root.</summary>
-    public static TensorDataset Open(int identities, string split, long seed, int size, string? cacheDir, Action<string>? log)
+    /// <summary>
+    /// The dataset for <paramref name="identities"/> identities, cached under the cache root. <paramref name="supersample"/>:
+    /// rays per pixel side (2, the default, is 2×2 supersampling; 1 renders about 3.5× faster with aliased edges).
+    /// </summary>
+    public static TensorDataset Open(int identities, string split, long seed, int size, string? cacheDir, Action<string>? log, int supersample = 2)
     {
         if (split is not ("train" or "test")) throw new DataException($"heads has splits 'train' and 'test', not '{split}'");
-        string key = $"heads v{RendererVersion} split={split} identities={identities} seed={seed} size={size}";
+        if (supersample is < 1 or > 4) throw new DataException($"heads supersampling must be 1 to 4 rays per pixel side, not {supersample}");
+        string key = $"heads v{RendererVersion} split={split} identities={identities} seed={seed} size={size}" + (supersample == 2 ? "" : $" supersample={supersample}");
         var cache = new DatasetCache(cacheDir ?? DatasetCache.DefaultRoot(), "heads");
         var t = TensorBundleCache.GetOrMake(cache, key, () =>
         {
-            log?.Invoke($"heads: rendering {identities} {split} identities × {Yaws.Length} yaws at {size}×{size} (cached afterwards)");
-            return Render(identities, split, seed, size);
+            log?.Invoke($"heads: rendering {identities} {split} identities × {Yaws.Length} yaws at {size}×{size}, {supersample}×{supersample} rays per pixel (cached afterwards)");
+            return Render(identities, split, seed, size, supersample);
         }, log);
         var fields = new Dictionary<string, Tensor>
         {

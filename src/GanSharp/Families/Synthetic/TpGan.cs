@@ -88,16 +88,25 @@ public sealed record TpGanOutput(Tensor Image, Tensor Half, Tensor Quarter, IRea
 /// features and images are pasted at the frontal landmark positions, fused, and joined with the global decoder's
 /// features (and the input) before the last convolutions.
 /// </summary>
-public sealed class TwoPathwayGenerator : Module
+public sealed class TwoPathwayGenerator : Module<Tensor, Tensor>
 {
-    private readonly int size;
+    private readonly int size, channels;
+    private readonly bool useLocal;
     private readonly (int H, int W)[] patchSizes;
     private readonly Sequential enc0, enc1, enc2, enc3, bottleneck, dec2, dec1, dec0, toQuarter, toHalf, final;
     private readonly ModuleList<LocalPathway> locals;
 
-    public TwoPathwayGenerator(int size = 64, int channels = 3, int width = 32, int localWidth = 16) : base(nameof(TwoPathwayGenerator))
+    /// <summary>
+    /// A generator for <paramref name="size"/>-pixel faces of <paramref name="channels"/> channels, global width
+    /// <paramref name="width"/>, local width <paramref name="localWidth"/>. <paramref name="local"/> false: the
+    /// global pathway alone (TP-GAN's ablation without local pathways); the final convolutions then join the global
+    /// features and the input only.
+    /// </summary>
+    public TwoPathwayGenerator(int size = 64, int channels = 3, int width = 32, int localWidth = 16, bool local = true) : base(nameof(TwoPathwayGenerator))
     {
         this.size = size;
+        this.channels = channels;
+        useLocal = local;
         patchSizes = FacePatches.Sizes(size);
         int w = width;
         enc0 = Block(channels, w, 1);        // w × S × S
@@ -110,11 +119,43 @@ public sealed class TwoPathwayGenerator : Module
         dec0 = Up(2 * w + channels, w);             // S from [2w features, ½ image]
         toQuarter = Sequential(Conv2d(8 * w, channels, 3, padding: 1), Tanh());        // C × S/4
         toHalf = Sequential(Conv2d(4 * w, channels, 3, padding: 1), Tanh());                                 // C × S/2
-        locals = new ModuleList<LocalPathway>(Enumerable.Range(0, 4).Select(_ => new LocalPathway(channels, localWidth)).ToArray());
-        // [global features 2w, local features lw, local image C, input C] → w → C
-        final = Sequential(Conv2d(2 * w + localWidth + 2 * channels, w, 3, padding: 1), BatchNorm2d(w), ReLU(),
+        locals = new ModuleList<LocalPathway>(Enumerable.Range(0, local ? 4 : 0).Select(_ => new LocalPathway(channels, localWidth)).ToArray());
+        // [global features 2w, local features lw, local image C, input C] → w → C (without local pathways: [2w, C])
+        int joined = local ? 2 * w + localWidth + 2 * channels : 2 * w + channels;
+        final = Sequential(Conv2d(joined, w, 3, padding: 1), BatchNorm2d(w), ReLU(),
             Conv2d(w, channels, 3, padding: 1), Tanh());                                                      // C × S
         RegisterComponents();
+    }
+
+    /// <summary>The image side this generator takes.</summary>
+    public int Size => size;
+
+    /// <summary>True when the four local pathways are part of it.</summary>
+    public bool HasLocalPathways => useLocal;
+
+    /// <summary>
+    /// One tensor holding a generator input, for the engine's single-tensor paths (sampling, grids): per example the
+    /// profile's C·S·S pixels, then its 5 landmarks (x, y) and the 5 frontal landmarks: B×(C·S·S + 20).
+    /// </summary>
+    public static Tensor Pack(Tensor profile, Tensor profileLandmarks, Tensor frontalLandmarks) =>
+        cat([profile.flatten(1), profileLandmarks.to_type(profile.dtype).flatten(1), frontalLandmarks.to_type(profile.dtype).flatten(1)], 1);
+
+    /// <summary>The inverse of <see cref="Pack"/>.</summary>
+    public (Tensor Profile, Tensor ProfileLandmarks, Tensor FrontalLandmarks) Unpack(Tensor packed)
+    {
+        long pixels = (long)channels * size * size;
+        if (packed.dim() != 2 || packed.shape[1] != pixels + 20)
+            throw new ArgumentException($"a packed TP-GAN input is B×{pixels + 20} (a {channels}×{size}×{size} profile and two sets of 5 landmarks), got [{string.Join("×", packed.shape)}]");
+        long b = packed.shape[0];
+        return (packed.narrow(1, 0, pixels).reshape(b, channels, size, size),
+            packed.narrow(1, pixels, 10).reshape(b, 5, 2), packed.narrow(1, pixels + 10, 10).reshape(b, 5, 2));
+    }
+
+    /// <summary>The frontal image of a packed input (<see cref="Pack"/>).</summary>
+    public override Tensor forward(Tensor packed)
+    {
+        var (p, a, b) = Unpack(packed);
+        return Forward(p, a, b).Image;
     }
 
     private static Sequential Block(int cin, int cout, int stride) =>
@@ -142,6 +183,11 @@ public sealed class TwoPathwayGenerator : Module
         var half = toHalf.forward(d1);                      // C × S/2
         var d0 = cat([dec0.forward(cat([d1.narrow(1, 0, d1.shape[1] / 2), half], 1)), e0], 1);     // 2w × S
 
+        if (!useLocal)
+        {
+            var globalOnly = final.forward(cat([d0, profile], 1));
+            return new TpGanOutput(globalOnly, half, quarter, Array.Empty<Tensor>(), zeros_like(globalOnly));
+        }
         // Local pathways: crop at the input's landmarks, paste at the frontal ones.
         var src = FacePatches.Centres(profileLandmarks);
         var dst = FacePatches.Centres(frontalLandmarks);
@@ -235,4 +281,30 @@ public static class TpGanLosses
         var dy = (x.narrow(2, 1, h - 1) - x.narrow(2, 0, h - 1)).abs().mean();
         return dx + dy;
     }
+}
+
+/// <summary>
+/// TP-GAN's discriminator on frontal images: a DCGAN-style stack of 4×4 stride-2 convolutions (w, 2w, 4w, 8w maps;
+/// BatchNorm after the first; LeakyReLU 0.2) down to S/16, then one convolution over the remaining S/16 × S/16 to a
+/// logit per image.
+/// </summary>
+public sealed class FrontalDiscriminator : Module<Tensor, Tensor>
+{
+    private readonly Sequential net;
+
+    public FrontalDiscriminator(int size, int channels, int width) : base(nameof(FrontalDiscriminator))
+    {
+        if (size % 16 != 0) throw new ArgumentException($"the frontal discriminator takes sides that are multiples of 16, not {size}");
+        int w = width;
+        net = Sequential(
+            Conv2d(channels, w, 4, stride: 2, padding: 1), LeakyReLU(0.2),
+            Conv2d(w, 2 * w, 4, stride: 2, padding: 1), BatchNorm2d(2 * w), LeakyReLU(0.2),
+            Conv2d(2 * w, 4 * w, 4, stride: 2, padding: 1), BatchNorm2d(4 * w), LeakyReLU(0.2),
+            Conv2d(4 * w, 8 * w, 4, stride: 2, padding: 1), BatchNorm2d(8 * w), LeakyReLU(0.2),
+            Conv2d(8 * w, 1, size / 16), Flatten());
+        RegisterComponents();
+    }
+
+    /// <summary>B×1 logits.</summary>
+    public override Tensor forward(Tensor x) => net.forward(x);
 }
