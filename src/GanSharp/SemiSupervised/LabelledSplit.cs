@@ -19,7 +19,7 @@ public static class LabelledSplit
         int perClass = n / numClasses;
         long count = labels.shape[0];
         using var g = new Generator((ulong)ShuffledBatches.MixSeed(seed, -7));
-        using var perm = randperm(count, generator: g);
+        using var perm = randperm(count, generator: g); // cpu: indices into the CPU data set
         long[] order = perm.data<long>().ToArray();
         long[] y = labels.to_type(ScalarType.Int64).data<long>().ToArray();
         var taken = new int[numClasses];

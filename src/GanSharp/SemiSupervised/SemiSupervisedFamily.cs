@@ -19,6 +19,8 @@ public sealed class SemiSupervisedFamily : IGanFamily
     public string Name => "semisup";
     public string Description => "semi-supervised GAN: D as a K+1-class classifier, feature matching (Salimans et al. 2016)";
 
+    public bool RunsOnAnyDevice => true;
+
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
     {
         ["semisup-mlp"] = ("Semi-supervised GAN (Salimans et al. 2016) on permutation-invariant MNIST: weight-normed MLP D 784-1000-500-250-250-250-10, feature matching, 100 labels, batch 100, Adam 0.003, 300 epochs, 1 thread",
@@ -89,18 +91,19 @@ public sealed class SemiSupervisedSystem : GanSystem
         if (data.Labels is null || data.NumClasses != Classifier.NumClasses)
             throw new ArgumentException($"the semisup model needs a dataset with {Classifier.NumClasses} labelled classes; '{data.Name}' has {data.NumClasses}");
         LabelledIndices = LabelledSplit.Balanced(data.Labels, Options.Labels, data.NumClasses, Options.Seed);
-        using var idx = tensor(LabelledIndices);
+        using var idx = tensor(LabelledIndices); // cpu: indices into the CPU data set
         _labelledX?.Dispose();
         _labelledY?.Dispose();
-        _labelledX = data.Gather(idx).DetachFromDisposeScope();
-        _labelledY = data.GatherLabels(idx)!.DetachFromDisposeScope();
+        using var scope = NewDisposeScope();
+        _labelledX = data.Gather(idx).On(Device).DetachFromDisposeScope();       // the labelled set lives where D does
+        _labelledY = data.GatherLabels(idx)!.On(Device).DetachFromDisposeScope();
     }
 
     /// <summary>A labelled minibatch of <paramref name="n"/> examples drawn with replacement from the labelled set.</summary>
     public (Tensor X, Tensor Y) LabelledBatch(long n, Generator generator)
     {
         if (_labelledX is null) throw new InvalidOperationException("no labelled set: the system was not attached to training data");
-        var idx = randint(0, _labelledX.shape[0], new[] { n }, generator: generator);
+        var idx = Devices.Randint(0, _labelledX.shape[0], new[] { n }, generator, _labelledX.device);
         return (_labelledX.index_select(0, idx), _labelledY!.index_select(0, idx));
     }
 

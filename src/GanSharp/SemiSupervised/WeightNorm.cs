@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using GanSharp.Training;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -24,9 +25,9 @@ public sealed class WeightNormLinear : Module<Tensor, Tensor>
     /// </summary>
     public WeightNormLinear(long inFeatures, long outFeatures, double initStd = 0.05, bool trainScale = true) : base(nameof(WeightNormLinear))
     {
-        weight_v = Parameter(randn(outFeatures, inFeatures) * initStd);
-        weight_g = Parameter(ones(outFeatures), requires_grad: trainScale);
-        bias = Parameter(zeros(outFeatures));
+        weight_v = Parameter(randn(outFeatures, inFeatures) * initStd); // cpu: made at construction, moved with its module
+        weight_g = Parameter(ones(outFeatures), requires_grad: trainScale); // cpu: made at construction, moved with its module
+        bias = Parameter(zeros(outFeatures)); // cpu: made at construction, moved with its module
         RegisterComponents();
     }
 
@@ -53,9 +54,9 @@ public sealed class WeightNormConv2d : Module<Tensor, Tensor>
     public WeightNormConv2d(long inChannels, long outChannels, long kernel, long stride, long padding, double initStd = 0.05, bool trainScale = true)
         : base(nameof(WeightNormConv2d))
     {
-        weight_v = Parameter(randn(outChannels, inChannels, kernel, kernel) * initStd);
-        weight_g = Parameter(ones(outChannels), requires_grad: trainScale);
-        bias = Parameter(zeros(outChannels));
+        weight_v = Parameter(randn(outChannels, inChannels, kernel, kernel) * initStd); // cpu: made at construction, moved with its module
+        weight_g = Parameter(ones(outChannels), requires_grad: trainScale); // cpu: made at construction, moved with its module
+        bias = Parameter(zeros(outChannels)); // cpu: made at construction, moved with its module
         _stride = stride;
         _padding = padding;
         RegisterComponents();
@@ -82,5 +83,5 @@ public sealed class GaussianNoise : Module<Tensor, Tensor>
     public Func<torch.Generator?> Source { get; }
 
     public override Tensor forward(Tensor x) =>
-        training && Std > 0 ? x + randn(x.shape, generator: Source()).mul_(Std) : x;
+        training && Std > 0 ? x + Devices.Randn(x.shape, Source(), x.device).mul_(Std) : x;
 }

@@ -60,7 +60,7 @@ public sealed class DeviceTests
         Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor("pix2pix", DeviceKind.Auto).type);
         Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor("pix2pix", DeviceKind.Cpu).type);
         var e = Assert.Throws<DeviceUnavailableException>(() => GanFamilies.DeviceFor("pix2pix", DeviceKind.Cuda));
-        Assert.Equal("--device cuda: 'pix2pix' runs on the CPU only so far (families that run on any device: cascade, cgan, dcgan, lapgan, mlp, progressive); use --device cpu", e.Message);
+        Assert.Equal("--device cuda: 'pix2pix' runs on the CPU only so far (families that run on any device: cascade, cgan, dcgan, lapgan, mlp, progressive, semisup); use --device cpu", e.Message);
     }
 
     [Fact]
@@ -167,6 +167,7 @@ public sealed class DeviceTests
         "Training", "Losses", "Layers", "Models", "Performance",
         "Augment/AdaAugment.cs", "Augment/DiffAugment.cs", "Augment/Alpha.cs",
         "Families/BasicFamilies.cs", "Families/ConditionalGan.cs", "Families/GanModels.cs", "Families/Progressive",
+        "SemiSupervised/SemiSupervisedFamily.cs", "SemiSupervised/SemiSupervisedNetworks.cs", "SemiSupervised/WeightNorm.cs", "SemiSupervised/LabelledSplit.cs",
         "Metrics/EvalContext.cs", "Runs/TrainingRun.cs",
     };
 
