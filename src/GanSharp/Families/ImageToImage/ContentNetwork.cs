@@ -71,13 +71,20 @@ public sealed class ContentNetwork : IDisposable
         return new ContentNetwork(name, sha, net, null);
     }
 
+    /// <summary>Moves the network to <paramref name="device"/> (where the family's G runs).</summary>
+    public void To(Device device)
+    {
+        _own?.to(device);
+        _script?.to(device);
+    }
+
     /// <summary>The feature maps of N×3×H×W images in [-1, 1] (differentiable with respect to the images).</summary>
     public Tensor Features(Tensor images)
     {
         if (_own is not null) return _own.FeatureMap(images);
         using var scope = NewDisposeScope();
-        var mean = tensor(ImageNetMean).reshape(1, 3, 1, 1);
-        var std = tensor(ImageNetStd).reshape(1, 3, 1, 1);
+        var mean = tensor(ImageNetMean, device: images.device).reshape(1, 3, 1, 1);
+        var std = tensor(ImageNetStd, device: images.device).reshape(1, 3, 1, 1);
         var x = (images.add(1).mul(0.5) - mean) / std;
         var output = _script!.invoke("forward", x) as Tensor
             ?? throw new DataException($"--feature-net '{Name}' did not return one tensor: its forward must return the φ5,4 feature map");
@@ -109,13 +116,16 @@ public sealed class ContentTerm : IDisposable
 
     private readonly string _spec;
     private ContentNetwork? _net;
+    private readonly Device? _device;
     private double? _scale;
     private string? _sha;
 
     /// <param name="spec">--feature-net: "photo-featnet", a .ckpt, or a TorchScript VGG file.</param>
     /// <param name="scale">--content-scale: a positive value fixes s; 0 leaves it to the network kind or calibration.</param>
-    public ContentTerm(string spec, double scale)
+    /// <param name="device">Where the family's networks run: the content network is moved there when it is loaded.</param>
+    public ContentTerm(string spec, double scale, Device? device = null)
     {
+        _device = device;
         if (scale < 0) throw new ArgumentException($"--content-scale must not be negative (got {scale})");
         _spec = spec;
         if (scale > 0) _scale = scale;
@@ -136,6 +146,7 @@ public sealed class ContentTerm : IDisposable
                 net.Dispose();
                 throw new CheckpointException($"this run's content network had SHA-256 {_sha}, but '{_spec}' has {net.Sha256}: resume with the same --feature-net file");
             }
+            if (_device is { } d && !Devices.IsCpu(d)) net.To(d);
             _net = net;
             _sha = net.Sha256;
             if (_scale is null && net.IsVgg) _scale = ImageToImageLosses.SrganFeatureScale;

@@ -75,7 +75,7 @@ public static class PairedTasks
     {
         using var scope = NewDisposeScope();
         var y = LumaOf(photos);
-        var kx = tensor(new double[] { -1, 0, 1, -2, 0, 2, -1, 0, 1 }, new long[] { 1, 1, 3, 3 });
+        var kx = tensor(new double[] { -1, 0, 1, -2, 0, 2, -1, 0, 1 }, new long[] { 1, 1, 3, 3 }); // cpu: paired data is made on the CPU
         var ky = kx.transpose(2, 3).contiguous();
         var padded = nn.functional.pad(y, new long[] { 1, 1, 1, 1 }, PaddingModes.Replicate);
         var gx = nn.functional.conv2d(padded, kx);
@@ -116,7 +116,7 @@ public static class PairedTasks
         if (sigma < 0) throw new ArgumentOutOfRangeException(nameof(sigma), $"noise sigma must be ≥ 0, got {sigma}");
         using var scope = NewDisposeScope();
         using var g = new Generator((ulong)seed);
-        var noise = randn(photos.shape, dtype: ScalarType.Float64, generator: g).mul(sigma);
+        var noise = randn(photos.shape, dtype: ScalarType.Float64, generator: g).mul(sigma); // cpu: paired data is made on the CPU
         return ImageTensor.ToBytes(photos.to_type(ScalarType.Float64) + noise).MoveToOuterDisposeScope();
     }
 

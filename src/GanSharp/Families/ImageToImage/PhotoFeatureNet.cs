@@ -181,9 +181,9 @@ public sealed class PhotoFeatureNet : Module<Tensor, Tensor>
         {
             using var scope = NewDisposeScope();
             foreach (var group in opt.ParamGroups) group.LearningRate = lr * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / steps));
-            var idx = randint(0, patches.shape[0], new long[] { batch }, generator: g);
+            var idx = randint(0, patches.shape[0], new long[] { batch }, generator: g); // cpu: featnet train runs on the CPU
             var x = patches.index_select(0, idx).to_type(ScalarType.Float32).div_(127.5).sub_(1);
-            var flip = rand(new long[] { batch, 1, 1, 1 }, generator: g).lt(0.5);
+            var flip = rand(new long[] { batch, 1, 1, 1 }, generator: g).lt(0.5); // cpu: featnet train runs on the CPU
             x = where(flip, x.flip(3), x);
             var (inputs, labels) = AllRotations(x);
             opt.zero_grad();
@@ -210,7 +210,7 @@ public sealed class PhotoFeatureNet : Module<Tensor, Tensor>
     {
         long n = x.shape[0];
         var images = cat(Enumerable.Range(0, Rotations).Select(k => k == 0 ? x : x.rot90(k, (2, 3))).ToList(), 0);
-        var labels = arange(Rotations, dtype: ScalarType.Int64).repeat_interleave(n);
+        var labels = arange(Rotations, dtype: ScalarType.Int64).repeat_interleave(n); // cpu: featnet train runs on the CPU
         return (images, labels);
     }
 

@@ -19,6 +19,9 @@ namespace GanSharp.Families.ImageToImage;
 /// </summary>
 public sealed class Pix2PixFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "pix2pix";
     public const string ArchName = "unet-patchgan";
 
@@ -209,7 +212,7 @@ public sealed class Pix2PixFamily : IGanFamily
         if (n < held + MinHeldOut)
             throw new DataException($"'{name}' has {n} images: pix2pix holds out {held} for progress grids and needs at least {held + MinHeldOut} images in all");
         using var g = new Generator((ulong)SplitSeed);
-        var perm = randperm(n, generator: g);
+        var perm = randperm(n, generator: g); // cpu: indices into the CPU data set
         var heldIdx = perm.narrow(0, 0, held).sort().Values;
         var trainIdx = perm.narrow(0, held, n - held).sort().Values;
         var train = Subset(paired, trainIdx, paired.Name);
@@ -248,7 +251,7 @@ public sealed class Pix2PixSystem : GanSystem
         {
             Pix2PixFamily.CheckScales(options, size, patchLayers);
             d = new MultiScaleDiscriminator(SourceChannels + channels, options.Get<int>("d-scales"), options.WidthD, patchLayers);   // one logit map per scale
-            _content = new ContentTerm(options.Get<string>("feature-net"), options.Get<double>("content-scale"));
+            _content = new ContentTerm(options.Get<string>("feature-net"), options.Get<double>("content-scale"), Device);
         }
         else d = new PatchGan(SourceChannels + channels, options.WidthD, patchLayers);     // (C_src+C)×S×S → 1×h×w logits
         Init.Dcgan(d);
@@ -277,7 +280,7 @@ public sealed class Pix2PixSystem : GanSystem
     /// example, drawn from <paramref name="generator"/>; <see cref="Generate"/> in eval mode seeds the dropout masks with it.
     /// </summary>
     public override Tensor SampleLatent(long n, Generator? generator) =>
-        randint(0, int.MaxValue, new[] { n, 1L }, dtype: ScalarType.Int64, generator: generator);
+        Devices.Randint(0, int.MaxValue, new[] { n, 1L }, generator, Device);
 
     /// <summary>
     /// G(source). In training mode the dropout masks come from the generator the phase set (the training one, whose
@@ -419,7 +422,7 @@ public sealed class Pix2PixSystem : GanSystem
             .Add("mse", terms.Terms["mse"])
             .Add("perceptual", terms.Terms["perceptual"])
             .Add("adv", terms.Terms["g_adv"], ImageToImageLosses.IdCganAdversarialWeight)
-            .Result(dFake: dFake, more: new Dictionary<string, Tensor> { ["content_scale"] = tensor((float)scale) });
+            .Result(dFake: dFake, more: new Dictionary<string, Tensor> { ["content_scale"] = tensor((float)scale) }); // cpu: a logged value, read with item
     }
 
     public override JsonObject? CaptureFamilyState()
@@ -440,12 +443,12 @@ public sealed class Pix2PixSystem : GanSystem
     public override void AttachHeldOut(TensorDataset heldOut)
     {
         CheckSource(heldOut, "held-out");
-        using var idx = arange(Math.Min(heldOut.Count, 8));
+        using var idx = arange(Math.Min(heldOut.Count, 8)); // cpu: indices into the CPU held-out set
         using var scope = NewDisposeScope();
         _heldOutSources?.Dispose();
         _heldOutTargets?.Dispose();
-        _heldOutSources = heldOut.GatherExtra(idx)[BatchFields.Source].MoveToOuterDisposeScope();
-        _heldOutTargets = heldOut.Gather(idx).MoveToOuterDisposeScope();
+        _heldOutSources = heldOut.GatherExtra(idx)[BatchFields.Source].On(Device).MoveToOuterDisposeScope();   // grids run where G does
+        _heldOutTargets = heldOut.Gather(idx).On(Device).MoveToOuterDisposeScope();
     }
 
     private void CheckSource(TensorDataset data, string what)
@@ -457,7 +460,7 @@ public sealed class Pix2PixSystem : GanSystem
 
     /// <summary>The held-out sources (n of them, cycled); null when none is attached (a checkpoint loaded alone).</summary>
     public override Tensor? GridCondition(long n) =>
-        _heldOutSources?.index_select(0, arange(n) % _heldOutSources.shape[0]);
+        _heldOutSources?.index_select(0, arange(n, device: _heldOutSources.device) % _heldOutSources.shape[0]);
 
     public override int? GridColumns(long n) => 3;
 
@@ -467,7 +470,7 @@ public sealed class Pix2PixSystem : GanSystem
         if (condition is null || _heldOutTargets is null) return samples;
         long n = samples.shape[0];
         var source = condition.shape[1] == samples.shape[1] ? condition : condition.expand(-1, samples.shape[1], -1, -1);
-        var targets = _heldOutTargets.index_select(0, arange(n) % _heldOutTargets.shape[0]);
+        var targets = _heldOutTargets.index_select(0, arange(n, device: _heldOutTargets.device) % _heldOutTargets.shape[0]);
         return stack(new[] { source, samples, targets }, 1).flatten(0, 1);
     }
 

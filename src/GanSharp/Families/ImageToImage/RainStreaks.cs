@@ -42,15 +42,15 @@ public static class RainStreaks
         {
             double density = Draw(rng, o.Density), length = Draw(rng, o.Length), angle = Draw(rng, o.Angle);
             alphas[i] = Draw(rng, o.Opacity);
-            var drops = rand(new long[] { 1, 1, h, w }, generator: g).lt(density).to_type(ScalarType.Float32)
-                        * rand(new long[] { 1, 1, h, w }, generator: g).mul(0.5).add(0.5);     // drop brightness 0.5–1
+            var drops = rand(new long[] { 1, 1, h, w }, generator: g).lt(density).to_type(ScalarType.Float32) // cpu: rain is drawn into the CPU data set
+                        * rand(new long[] { 1, 1, h, w }, generator: g).mul(0.5).add(0.5);     // drop brightness 0.5–1 // cpu: rain is drawn into the CPU data set
             var kernel = LineKernel(length, angle);
             int k = (int)kernel.shape[2];
             var blurred = nn.functional.conv2d(drops, kernel, padding: new long[] { k / 2, k / 2 });
             layers.Add(blurred.clamp(0, 1));
         }
         var s = cat(layers.ToArray(), 0);                                                    // N×1×H×W
-        var alpha = tensor(alphas.Select(a => (float)a).ToArray()).reshape(n, 1, 1, 1);
+        var alpha = tensor(alphas.Select(a => (float)a).ToArray()).reshape(n, 1, 1, 1); // cpu: rain is drawn into the CPU data set
         var x = photos.to_type(ScalarType.Float32);
         var rainy = x + alpha * s * (255 - x);
         streaks = s.MoveToOuterDisposeScope();
@@ -85,7 +85,7 @@ public static class RainStreaks
         }
         float peak = kernel.Max();
         for (int i = 0; i < kernel.Length; i++) kernel[i] /= peak;
-        return tensor(kernel, new long[] { 1, 1, k, k });
+        return tensor(kernel, new long[] { 1, 1, k, k }); // cpu: rain is drawn into the CPU data set
     }
 
     static double Draw(Random rng, (double Min, double Max) range)

@@ -76,8 +76,8 @@ public static class SrData
         if (File.Exists(file) && new FileInfo(file).Length == hrBytes + lrBytes)
         {
             var bytes = File.ReadAllBytes(file);
-            var hr = tensor(bytes.AsSpan(0, (int)hrBytes).ToArray(), new long[] { count, 3, hrSize, hrSize });
-            var lr = tensor(bytes.AsSpan((int)hrBytes).ToArray(), new long[] { count, 3, lrSide, lrSide });
+            var hr = tensor(bytes.AsSpan(0, (int)hrBytes).ToArray(), new long[] { count, 3, hrSize, hrSize }); // cpu: the crop cache is read into the CPU data set
+            var lr = tensor(bytes.AsSpan((int)hrBytes).ToArray(), new long[] { count, 3, lrSide, lrSide }); // cpu: the crop cache is read into the CPU data set
             warn?.Invoke($"{count} crops of {hrSize} px read from the crop cache {file}");
             return new TensorDataset("sr-crops", hr, fields: new Dictionary<string, Tensor> { [BatchFields.Source] = lr });
         }

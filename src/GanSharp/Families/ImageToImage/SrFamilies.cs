@@ -15,6 +15,9 @@ namespace GanSharp.Families.ImageToImage;
 /// </summary>
 public abstract class SrFamilyBase : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     /// <summary>The train/test split of a photo folder is the same for every run on it (a fixed seed, not the run's).</summary>
     public const long SplitSeed = SrData.SplitSeed;
 
@@ -215,7 +218,7 @@ public sealed class SrSystem : GanSystem
             TvWeight = options.Get<double>("tv-weight");
             if (AdversarialWeight < 0 || TvWeight < 0)
                 throw new ArgumentException($"--adv-weight and --tv-weight must not be negative (got {AdversarialWeight}, {TvWeight})");
-            _content = new ContentTerm(options.Get<string>("feature-net"), options.Get<double>("content-scale"));
+            _content = new ContentTerm(options.Get<string>("feature-net"), options.Get<double>("content-scale"), Device);
         }
     }
 
@@ -240,7 +243,7 @@ public sealed class SrSystem : GanSystem
     }
 
     /// <summary>SR has no z: a "latent" is a zero per example (grids and samples are a function of the LR input alone).</summary>
-    public override Tensor SampleLatent(long n, Generator? generator) => zeros(n, 1);
+    public override Tensor SampleLatent(long n, Generator? generator) => zeros(n, 1, device: Device);
 
     /// <summary>G(LR): the condition is the LR image in [-1, 1].</summary>
     public override Tensor Generate(Tensor z, Tensor? source = null) =>
@@ -310,7 +313,7 @@ public sealed class SrSystem : GanSystem
         {
             double scale = _content!.Calibrate(fake.detach(), hr, mse.item<float>());
             content = _content.Loss(fake, hr);
-            more["content_scale"] = tensor((float)scale);
+            more["content_scale"] = tensor((float)scale); // cpu: a logged value, read with item
         }
         var fakeOut = D.call(fake);
         var terms = new LossTerms()
@@ -338,12 +341,12 @@ public sealed class SrSystem : GanSystem
     public override void AttachHeldOut(TensorDataset heldOut)
     {
         CheckPairs(heldOut, "held-out");
-        using var idx = arange(Math.Min(heldOut.Count, SrFamilyBase.HeldOutCrops));
+        using var idx = arange(Math.Min(heldOut.Count, SrFamilyBase.HeldOutCrops)); // cpu: indices into the CPU held-out set
         using var scope = NewDisposeScope();
         _heldOutLr?.Dispose();
         _heldOutHr?.Dispose();
-        _heldOutLr = heldOut.GatherExtra(idx)[BatchFields.Source].MoveToOuterDisposeScope();
-        _heldOutHr = heldOut.Gather(idx).MoveToOuterDisposeScope();
+        _heldOutLr = heldOut.GatherExtra(idx)[BatchFields.Source].On(Device).MoveToOuterDisposeScope();   // grids run where G does
+        _heldOutHr = heldOut.Gather(idx).On(Device).MoveToOuterDisposeScope();
     }
 
     private void CheckPairs(TensorDataset data, string what)
@@ -355,7 +358,7 @@ public sealed class SrSystem : GanSystem
     }
 
     /// <summary>The held-out LR crops (n of them, cycled); null when none is attached (a checkpoint loaded alone).</summary>
-    public override Tensor? GridCondition(long n) => _heldOutLr?.index_select(0, arange(n) % _heldOutLr.shape[0]);
+    public override Tensor? GridCondition(long n) => _heldOutLr?.index_select(0, arange(n, device: _heldOutLr.device) % _heldOutLr.shape[0]);
 
     public override int? GridColumns(long n) => 3;
 
@@ -365,7 +368,7 @@ public sealed class SrSystem : GanSystem
         if (condition is null || _heldOutHr is null) return samples;
         long n = samples.shape[0];
         var bicubic = MatlabImresize.Resize(condition.to_type(ScalarType.Float64), Scale).to_type(samples.dtype).clamp(-1, 1);
-        var hr = _heldOutHr.index_select(0, arange(n) % _heldOutHr.shape[0]);
+        var hr = _heldOutHr.index_select(0, arange(n, device: _heldOutHr.device) % _heldOutHr.shape[0]);
         return stack(new[] { bicubic, samples.clamp(-1, 1), hr }, 1).flatten(0, 1);
     }
 

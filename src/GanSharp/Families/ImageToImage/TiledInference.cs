@@ -46,8 +46,8 @@ public static class TiledInference
                             $"the model turned a {th}×{tw} tile into shape [{string.Join(", ", output.shape)}], not ×{scale} its size");
                     if (sum is null)
                     {
-                        sum = zeros(new long[] { 1, output.shape[1], h * scale, w * scale }, output.dtype, output.device).MoveToOuterDisposeScope();
-                        weight = zeros(new long[] { 1, 1, h * scale, w * scale }, output.dtype, output.device).MoveToOuterDisposeScope();
+                        sum = zeros(new long[] { 1, output.shape[1], h * scale, w * scale }, output.dtype, device: output.device).MoveToOuterDisposeScope();
+                        weight = zeros(new long[] { 1, 1, h * scale, w * scale }, output.dtype, device: output.device).MoveToOuterDisposeScope();
                     }
                     var wy = Ramp(th * scale, overlap * scale, y0 > 0, y0 + th < h);
                     var wx = Ramp(tw * scale, overlap * scale, x0 > 0, x0 + tw < w);
@@ -94,6 +94,6 @@ public static class TiledInference
         }
         if (overlap > 0 && rampStart) Apply(i => i);
         if (overlap > 0 && rampEnd) Apply(i => n - 1 - i);
-        return tensor(w, ScalarType.Float64);
+        return tensor(w, ScalarType.Float64); // cpu: moved to the output device where it is used
     }
 }

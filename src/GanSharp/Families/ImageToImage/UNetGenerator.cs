@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using GanSharp.Training;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -31,7 +32,7 @@ public sealed class TestTimeDropout : Module<Tensor, Tensor>
     {
         if (p == 0 || (!training && !atTest)) return x.alias();
         if (Generator is null) return functional.dropout(x, p, training: true);
-        using var keep = rand(x.shape, dtype: x.dtype, device: x.device, generator: Generator).ge_(p);
+        using var keep = Devices.Rand(x.shape, Generator, x.device, x.dtype).ge_(p);
         return x * keep / (1 - p);
     }
 }
