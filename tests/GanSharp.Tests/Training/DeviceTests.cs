@@ -60,7 +60,7 @@ public sealed class DeviceTests
         Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor("tpgan", DeviceKind.Auto).type);
         Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor("tpgan", DeviceKind.Cpu).type);
         var e = Assert.Throws<DeviceUnavailableException>(() => GanFamilies.DeviceFor("tpgan", DeviceKind.Cuda));
-        Assert.Equal("--device cuda: 'tpgan' runs on the CPU only so far (families that run on any device: cascade, cgan, dcgan, lapgan, mlp, pix2pix, progressive, semisup, srgan, srresnet); use --device cpu", e.Message);
+        Assert.Equal("--device cuda: 'tpgan' runs on the CPU only so far (families that run on any device: cascade, cgan, dcgan, gan-cls, lapgan, mlp, pix2pix, progressive, semisup, srgan, srresnet, stackgan, text-encoder); use --device cpu", e.Message);
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public sealed class DeviceTests
     {
         "Training", "Losses", "Layers", "Models", "Performance",
         "Augment/AdaAugment.cs", "Augment/DiffAugment.cs", "Augment/Alpha.cs",
-        "Families/BasicFamilies.cs", "Families/ConditionalGan.cs", "Families/GanModels.cs", "Families/Progressive", "Families/ImageToImage",
+        "Families/BasicFamilies.cs", "Families/ConditionalGan.cs", "Families/GanModels.cs", "Families/Progressive", "Families/ImageToImage", "Families/TextToImage",
         "SemiSupervised/SemiSupervisedFamily.cs", "SemiSupervised/SemiSupervisedNetworks.cs", "SemiSupervised/WeightNorm.cs", "SemiSupervised/LabelledSplit.cs",
         "Metrics/EvalContext.cs", "Runs/TrainingRun.cs",
     };

@@ -26,7 +26,7 @@ public static class AttributeClassifierTrainer
         for (int step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
-            var idx = randint(0, data.Count, new long[] { batch }, generator: g);
+            var idx = randint(0, data.Count, new long[] { batch }, generator: g); // cpu: data and evaluation on the CPU
             var loss = AttributeClassifier.Loss(model.call(data.Gather(idx)), attributes.index_select(0, idx));
             optimizer.zero_grad();
             loss.backward();

@@ -89,7 +89,7 @@ public sealed class AttributeClassifier : Module<Tensor, AttributeLogits>
     {
         using var scope = NewDisposeScope();
         long n = logits.Count.shape[0];
-        var result = full(new long[] { n, CaptionedShapes.AttributeCount }, -1L, ScalarType.Int64);
+        var result = full(new long[] { n, CaptionedShapes.AttributeCount }, -1L, ScalarType.Int64); // cpu: data and evaluation on the CPU
         var objects = logits.Count.argmax(1).add(1);
         result[TensorIndex.Colon, CaptionedShapes.ObjectCountIndex] = objects;
         result[TensorIndex.Colon, CaptionedShapes.BackgroundIndex] = logits.Background.argmax(1);

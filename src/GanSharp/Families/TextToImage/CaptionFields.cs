@@ -1,4 +1,5 @@
 using GanSharp.Data;
+using GanSharp.Training;
 using static TorchSharp.torch;
 
 namespace GanSharp.Families.TextToImage;
@@ -35,7 +36,7 @@ public static class CaptionFields
     {
         using var scope = NewDisposeScope();
         long b = captions.shape[0], l = captions.shape[2];
-        var u = rand(new long[] { b }, generator: generator);                       // B in [0, 1)
+        var u = Devices.Rand(new long[] { b }, generator, captions.device);          // B in [0, 1)
         var k = u.mul(count.to_type(ScalarType.Float32)).floor().to_type(ScalarType.Int64)
             .minimum(count.sub(1));                                                 // B, in [0, count)
         var text = captions.gather(1, k.view(b, 1, 1).expand(b, 1, l)).squeeze(1);  // B×L
@@ -63,14 +64,14 @@ public static class CaptionFields
             for (int j = 0; j < counts[i]; j++)
                 captionIds[i][j].AsSpan(0, Math.Min(maxLength, captionIds[i][j].Length)).CopyTo(all.AsSpan((int)(((long)i * k + j) * maxLength)));
         }
-        var captions = tensor(all, [n, k, maxLength]);
+        var captions = tensor(all, [n, k, maxLength]); // cpu: caption tensors of the CPU data set
         var text = captions.select(1, 0).contiguous();
         return new Dictionary<string, Tensor>
         {
             [BatchFields.Text] = text,
             [BatchFields.TextMask] = text.ne(PadId),
             [Captions] = captions,
-            [CaptionCount] = tensor(counts),
+            [CaptionCount] = tensor(counts), // cpu: caption tensors of the CPU data set
         };
     }
 }

@@ -71,9 +71,9 @@ public static class CaptionFolder
         log?.Invoke($"{split}: {n} images of {classes.Count} classes, up to {k} captions each");
         var fields = CaptionFields.Build(captions.Select(c => (IReadOnlyList<long[]>)c.Select(vocabulary.EncodeLenient).ToList()).ToList(),
             vocabulary.MaxLength, k);
-        fields[CaptionFields.Attributes] = tensor(labels, [n, 1]);
+        fields[CaptionFields.Attributes] = tensor(labels, [n, 1]); // cpu: data and evaluation on the CPU
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)));
-        return new TensorDataset($"{name}-{split}", tensor(pixels, [n, 3, size, size]), tensor(labels), classes.Count, fields,
+        return new TensorDataset($"{name}-{split}", tensor(pixels, [n, 3, size, size]), tensor(labels), classes.Count, fields, // cpu: data and evaluation on the CPU
             new Dictionary<string, object> { [CaptionFields.VocabularyKey] = vocabulary });
     }
 

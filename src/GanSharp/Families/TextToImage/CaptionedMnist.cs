@@ -75,7 +75,7 @@ public static class CaptionedMnist
         {
             using var scope = NewDisposeScope();
             long len = Math.Min(4096, n - start);
-            var x = data.Gather(arange(start, start + len, ScalarType.Int64));
+            var x = data.Gather(arange(start, start + len, ScalarType.Int64)); // cpu: data and evaluation on the CPU
             var t = DigitAttributes.Thickness(x).to_type(ScalarType.Float64).data<double>().ToArray();
             var l = DigitAttributes.Slant(x).to_type(ScalarType.Float64).data<double>().ToArray();
             var a = x.mean(new long[] { 1 }).gt(0).to_type(ScalarType.Float64).mean(new long[] { 1, 2 }).data<double>().ToArray();
@@ -127,7 +127,7 @@ public static class CaptionedMnist
             captionIds.Add(ids);
         }
         var fields = CaptionFields.Build(captionIds, MaxTokens, captionsPerImage);
-        fields[CaptionFields.Attributes] = tensor(attributes, [n, 4]);
+        fields[CaptionFields.Attributes] = tensor(attributes, [n, 4]); // cpu: data and evaluation on the CPU
         return new TensorDataset(kind == "mnist" ? $"mnist-captions-{data.Name}" : $"fashion-captions-{data.Name}",
             data.Data.clone(), data.Labels.clone(), data.NumClasses, fields,
             new Dictionary<string, object> { [CaptionFields.VocabularyKey] = vocab, [ThresholdsKey] = th });

@@ -152,8 +152,8 @@ public static class CaptionedShapes
             captionIds.Add(ids);
         }
         var fields = CaptionFields.Build(captionIds, MaxTokens, captionsPerImage);
-        fields[CaptionFields.Attributes] = tensor(attributes, [count, AttributeCount]);
-        return new TensorDataset($"shapes-{split}", tensor(pixels, [count, 3, size, size]), fields: fields,
+        fields[CaptionFields.Attributes] = tensor(attributes, [count, AttributeCount]); // cpu: data and evaluation on the CPU
+        return new TensorDataset($"shapes-{split}", tensor(pixels, [count, 3, size, size]), fields: fields, // cpu: data and evaluation on the CPU
             attachments: new Dictionary<string, object> { [CaptionFields.VocabularyKey] = vocab });
     }
 
@@ -399,17 +399,17 @@ internal static class ShapesCacheFile
         var captions = Longs(r, (long)n * kk * l);
         var counts = Longs(r, n);
         var attributes = Longs(r, (long)n * a);
-        var captionTensor = tensor(captions, [n, kk, l]);
+        var captionTensor = tensor(captions, [n, kk, l]); // cpu: data and evaluation on the CPU
         var text = captionTensor.select(1, 0).contiguous();
         var fields = new Dictionary<string, Tensor>
         {
             [BatchFields.Text] = text,
             [BatchFields.TextMask] = text.ne(Vocabulary.PadId),
             [CaptionFields.Captions] = captionTensor,
-            [CaptionFields.CaptionCount] = tensor(counts),
-            [CaptionFields.Attributes] = tensor(attributes, [n, a]),
+            [CaptionFields.CaptionCount] = tensor(counts), // cpu: data and evaluation on the CPU
+            [CaptionFields.Attributes] = tensor(attributes, [n, a]), // cpu: data and evaluation on the CPU
         };
-        return new TensorDataset(name, tensor(pixels, [n, 3, s, s]), fields: fields,
+        return new TensorDataset(name, tensor(pixels, [n, 3, s, s]), fields: fields, // cpu: data and evaluation on the CPU
             attachments: new Dictionary<string, object> { [CaptionFields.VocabularyKey] = CaptionedShapes.Vocabulary });
     }
 

@@ -33,6 +33,9 @@ public enum GanClsVariant
 /// </summary>
 public sealed class GanClsFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "gan-cls";
     public const string ArchName = "gan-cls";
 

@@ -1,5 +1,6 @@
 using GanSharp.Data;
 using TorchSharp;
+using GanSharp.Training;
 using static TorchSharp.torch;
 
 namespace GanSharp.Families.TextToImage;
@@ -40,11 +41,11 @@ public static class JointEmbeddingLoss
     /// Which rows of a minibatch are interchangeable: equal "attributes" rows when the batch has them, else equal
     /// labels, else only the diagonal. Returns bool B×B.
     /// </summary>
-    public static Tensor SamePairs(Tensor? attributes, Tensor? labels, long batch)
+    public static Tensor SamePairs(Tensor? attributes, Tensor? labels, long batch, Device? device = null)
     {
         if (attributes is not null) return attributes.unsqueeze(1).eq(attributes.unsqueeze(0)).all(2);
         if (labels is not null) return labels.unsqueeze(1).eq(labels.unsqueeze(0));
-        return eye(batch, dtype: ScalarType.Bool);
+        return eye(batch, dtype: ScalarType.Bool, device: device);
     }
 }
 
@@ -113,7 +114,7 @@ public static class JointEmbeddingTrainer
         for (int step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
-            var idx = randperm(data.Count, generator: g).narrow(0, 0, batch);
+            var idx = randperm(data.Count, generator: g).narrow(0, 0, batch); // cpu: the judge is trained on the CPU
             var (ids, mask) = CaptionFields.Trim(CaptionFields.PickCaption(captions.index_select(0, idx), counts.index_select(0, idx), g));
             var same = JointEmbeddingLoss.SamePairs(attributes?.index_select(0, idx), data.GatherLabels(idx), batch);
             var loss = JointEmbeddingLoss.Loss(image.call(data.Gather(idx)), text.call(ids, mask), o.Margin, same);

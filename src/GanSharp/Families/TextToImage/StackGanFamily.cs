@@ -18,6 +18,9 @@ namespace GanSharp.Families.TextToImage;
 /// </summary>
 public sealed class StackGanFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "stackgan";
     public const string ArchName = "stackgan";
     public static readonly string[] Stages = ["both", "1", "2"];
@@ -202,7 +205,7 @@ public sealed class StackGanSystem : TextToImageSystem
     public override Tensor SampleLatent(long n, Generator? generator)
     {
         var z = base.SampleLatent(n, generator);
-        var eps = randn(new[] { n, 2L * CondDim }, generator: generator);
+        var eps = Devices.Randn(new[] { n, 2L * CondDim }, generator, Device);
         return cat([z, eps], 1);
     }
 

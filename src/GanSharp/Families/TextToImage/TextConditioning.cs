@@ -150,7 +150,7 @@ public static class TextToImageData
         if (o.Data is "mnist-captions" or "fashion-captions" or "caption-folder")
         {
             using var test = Datasets.Open(o.Data, Open("test", count), log);
-            using var idx = arange(Math.Min(count, test.Count));
+            using var idx = arange(Math.Min(count, test.Count)); // cpu: data and evaluation on the CPU
             using var rows = Rows(test, idx, test.Name);
             return PadToPowerOfTwo(rows);
         }

@@ -18,6 +18,9 @@ namespace GanSharp.Families.TextToImage;
 /// </summary>
 public sealed class TextEncoderFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "text-encoder";
     public const string ArchName = "joint-embedding";
     public static readonly string[] Kinds = ["cnn", "gru"];
@@ -121,7 +124,7 @@ public sealed class TextEncoderSystem : GanSystem
         var (ids, mask) = CaptionFields.Trim(CaptionFields.PickCaption(batch[CaptionFields.Captions], batch[CaptionFields.CaptionCount], rng));
         var text = Text.call(ids, mask);
         var image = Image.call(batch.Real);
-        var same = JointEmbeddingLoss.SamePairs(batch.Has(CaptionFields.Attributes) ? batch[CaptionFields.Attributes] : null, batch.Labels, batch.Size);
+        var same = JointEmbeddingLoss.SamePairs(batch.Has(CaptionFields.Attributes) ? batch[CaptionFields.Attributes] : null, batch.Labels, batch.Size, batch.Real.device);
         var scores = JointEmbeddingLoss.Compatibility(image, text);
         var loss = JointEmbeddingLoss.FromScores(scores, Margin, same);
         Tensor top1;
@@ -157,14 +160,14 @@ public sealed class TextEncoderSystem : GanSystem
         _gridOwn?.Dispose();
         using var scope = NewDisposeScope();
         long n = Math.Min(TextEncoderFamily.RetrievalPool, data.Count);
-        _pool = data.Gather(arange(n)).MoveToOuterDisposeScope();
+        _pool = data.Gather(arange(n)).On(Device).MoveToOuterDisposeScope();   // cpu: indices into the CPU data set; the pool lives where the encoders run
         long rows = Math.Min(TextToImageData.GridRows, n);
-        var own = arange(rows).mul(n / rows);                                   // spread over the pool (shapes: seen, then unseen)
-        _gridOwn = own.MoveToOuterDisposeScope();
-        _gridText = data.ExtraFields[BatchFields.Text].index_select(0, own).MoveToOuterDisposeScope();
+        var own = arange(rows).mul(n / rows);                                   // cpu: indices into the CPU data set, spread over the pool (shapes: seen, then unseen)
+        _gridOwn = own.On(Device).MoveToOuterDisposeScope();
+        _gridText = data.ExtraFields[BatchFields.Text].index_select(0, own).On(Device).MoveToOuterDisposeScope();
     }
 
-    public override Tensor SampleLatent(long n, Generator? generator) => zeros(n, 1);
+    public override Tensor SampleLatent(long n, Generator? generator) => zeros(n, 1, device: Device);
 
     public override Tensor? SampleCondition(long n, Generator? generator) => null;
 
@@ -176,7 +179,7 @@ public sealed class TextEncoderSystem : GanSystem
     {
         if (_gridText is null || _vocabulary is null) return null;
         int l = (int)_gridText.shape[1];
-        var ids = _gridText.contiguous().data<long>().ToArray();
+        var ids = _gridText.OnCpu().contiguous().data<long>().ToArray();
         return Enumerable.Range(0, (int)_gridText.shape[0]).Select(r => $"{_vocabulary.Decode(ids.Skip(r * l).Take(l))}  (first image: its own; then retrieved, best first)").ToList();
     }
 

@@ -80,7 +80,7 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     /// <summary>For each image of the batch, a caption of an image whose attributes differ (Reed et al.'s wrong text).</summary>
     protected Tensor WrongText(Batch batch, Generator rng) =>
         CaptionFields.Trim((_wrong ?? throw new InvalidOperationException("no training data attached"))
-            .SampleCaptionsFor(batch[CaptionFields.Attributes], rng)).Text;
+            .SampleCaptionsFor(batch[CaptionFields.Attributes], rng)).Text.On(Device);   // drawn from the CPU caption pool
 
     /// <summary>
     /// D's matching-aware loss on logits (Reed et al. 2016, Algorithm 1), with each pair's own loss and mean
@@ -118,8 +118,8 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
         _captionCounts = data.ExtraFields[CaptionFields.CaptionCount];
         if (_gridText is null)
         {
-            using var idx = arange(Math.Min(TextToImageData.GridRows, data.Count));
-            _gridText = data.ExtraFields[BatchFields.Text].index_select(0, idx).DetachFromDisposeScope();
+            using var idx = arange(Math.Min(TextToImageData.GridRows, data.Count)); // cpu: indices into the CPU data set
+            _gridText = data.ExtraFields[BatchFields.Text].index_select(0, idx).On(Device).DetachFromDisposeScope();   // grids run where G does
         }
     }
 
@@ -127,9 +127,9 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     {
         if (!heldOut.ExtraFields.TryGetValue(BatchFields.Text, out var text))
             throw new DataException($"the held-out data '{heldOut.Name}' has no captions");
-        using var idx = arange(Math.Min(TextToImageData.GridRows, heldOut.Count));
+        using var idx = arange(Math.Min(TextToImageData.GridRows, heldOut.Count)); // cpu: indices into the CPU held-out set
         _gridText?.Dispose();
-        _gridText = text.index_select(0, idx).DetachFromDisposeScope();
+        _gridText = text.index_select(0, idx).On(Device).DetachFromDisposeScope();
     }
 
     public override void BeforeStep(int step)
@@ -143,8 +143,8 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     {
         if (_captions is null || _captionCounts is null) return null;   // Generate then says to use text2img
         using var scope = NewDisposeScope();
-        var idx = randint(0, _captions.shape[0], new[] { n }, generator: generator);
-        return CaptionFields.PickCaption(_captions.index_select(0, idx), _captionCounts.index_select(0, idx), generator).Text.MoveToOuterDisposeScope();
+        var idx = randint(0, _captions.shape[0], new[] { n }, generator: generator); // cpu: indices into the CPU caption pool
+        return CaptionFields.PickCaption(_captions.index_select(0, idx), _captionCounts.index_select(0, idx), generator).Text.On(Device).MoveToOuterDisposeScope();
     }
 
     /// <summary>Columns per caption row of the progress grid.</summary>
@@ -162,7 +162,7 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     public override IReadOnlyList<string>? GridRowLabels(long n)
     {
         if (_gridText is null || _vocabulary is null) return null;
-        var ids = _gridText.contiguous().data<long>().ToArray();
+        var ids = _gridText.OnCpu().contiguous().data<long>().ToArray();
         int l = (int)_gridText.shape[1];
         return Enumerable.Range(0, (int)_gridText.shape[0]).Select(r => _vocabulary.Decode(ids.Skip(r * l).Take(l))).ToList();
     }

@@ -137,7 +137,7 @@ public sealed class Vocabulary
         var ids = new long[captions.Count * MaxLength];
         for (int i = 0; i < captions.Count; i++)
             Encode(captions[i]).CopyTo(ids, i * MaxLength);
-        var t = tensor(ids, [captions.Count, MaxLength]);
+        var t = tensor(ids, [captions.Count, MaxLength]); // cpu: data and evaluation on the CPU
         return (t, t.ne(PadId));
     }
 

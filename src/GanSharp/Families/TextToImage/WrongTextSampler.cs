@@ -1,4 +1,5 @@
 using GanSharp.Data;
+using GanSharp.Training;
 using static TorchSharp.torch;
 
 namespace GanSharp.Families.TextToImage;
@@ -83,7 +84,7 @@ public sealed class WrongTextSampler
             throw new InvalidOperationException("this sampler has no captions: make it with WrongTextSampler.For(a captioned dataset)");
         var rows = attributes.dim() == 1 ? attributes.unsqueeze(1) : attributes;
         if (rows.shape[1] != _width) throw new ArgumentException($"attribute rows have {rows.shape[1]} values, the sampler's data {_width}");
-        var values = rows.to_type(ScalarType.Int64).contiguous().data<long>().ToArray();
+        var values = rows.OnCpu().to_type(ScalarType.Int64).contiguous().data<long>().ToArray();
         var groups = new int[rows.shape[0]];
         for (int i = 0; i < groups.Length; i++)
             groups[i] = _groups.TryGetValue(string.Join(',', values.AsSpan(i * _width, _width).ToArray()), out int g) ? g : -1;
@@ -99,7 +100,7 @@ public sealed class WrongTextSampler
     /// uniform over all such images (B, int64).
     /// </summary>
     public Tensor Sample(Tensor indices, Generator? generator) =>
-        SampleOutside(indices.to_type(ScalarType.Int64).contiguous().data<long>().Select(r => _group[r]).ToArray(), generator);
+        SampleOutside(indices.OnCpu().to_type(ScalarType.Int64).contiguous().data<long>().Select(r => _group[r]).ToArray(), generator);
 
     /// <summary>For each group (-1: none of the data's), a row of another group, uniform over all such rows.</summary>
     Tensor SampleOutside(int[] groups, Generator? generator)
@@ -109,7 +110,7 @@ public sealed class WrongTextSampler
         // Rejection sampling: a uniform row outside the image's group, found quickly unless one group dominates.
         for (int round = 0; round < Rounds && pending.Count > 0; round++)
         {
-            using var candidates = randint(0, _count, new long[] { pending.Count, CandidatesPerRound }, generator: generator);
+            using var candidates = randint(0, _count, new long[] { pending.Count, CandidatesPerRound }, generator: generator); // cpu: rejection sampling over the CPU caption pool
             var c = candidates.data<long>().ToArray();
             var still = new List<int>();
             for (int p = 0; p < pending.Count; p++)
@@ -126,10 +127,10 @@ public sealed class WrongTextSampler
         {
             int own = groups[i];
             long outside = _count - _members[own].Length;
-            long k = randint(0, outside, new long[] { 1 }, generator: generator).item<long>();
+            long k = randint(0, outside, new long[] { 1 }, generator: generator).item<long>(); // cpu: rejection sampling over the CPU caption pool
             result[i] = KthOutside(own, k);
         }
-        return tensor(result);
+        return tensor(result); // cpu: rejection sampling over the CPU caption pool
     }
 
     long KthOutside(int group, long k)
