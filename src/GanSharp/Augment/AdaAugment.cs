@@ -251,6 +251,6 @@ public sealed class AdaController
     {
         if (state.dtype != ScalarType.Float64 || state.dim() != 1)
             throw new InvalidDataException($"ADA state must be a 1-D float64 tensor, got {state.dtype} with shape [{string.Join(", ", state.shape)}]");
-        LoadState(state.data<double>().ToArray());
+        LoadState(state.data<double>().ToArray()); // cpu: checkpoint state
     }
 }

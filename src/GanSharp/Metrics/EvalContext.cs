@@ -191,9 +191,9 @@ public sealed class EvalContext : IDisposable
     public static string DatasetHash(TensorDataset data)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        using (var c = data.Data.contiguous()) sha.AppendData(c.bytes);
+        using (var c = data.Data.contiguous()) sha.AppendData(c.bytes); // cpu: the CPU reference set
         if (data.Labels is not null)
-            using (var c = data.Labels.contiguous()) sha.AppendData(c.bytes);
+            using (var c = data.Labels.contiguous()) sha.AppendData(c.bytes); // cpu: the CPU reference set
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
     }
 

@@ -128,7 +128,8 @@ public static class TextToImageJudges
         {
             using var scope = NewDisposeScope();
             var part = ids.narrow(0, i, Math.Min(250, ids.shape[0] - i));
-            chunks.Add(SampleGrids.Sample(system, system.SampleLatent(part.shape[0], generator), part).MoveToOuterDisposeScope());
+            // The captions go to the model's device; the images come back to the CPU, where the judges run.
+            chunks.Add(SampleGrids.Sample(system, system.SampleLatent(part.shape[0], generator), part.On(system.Device)).OnCpu().MoveToOuterDisposeScope());
         }
         return cat(chunks, 0);
     }

@@ -176,7 +176,7 @@ public sealed class TrainingRun : IDisposable
     {
         if (o.Data is not ("ring" or "grid")) return null;
         using var m = GaussianMixture2D.Means(o.Data);
-        return (m.select(1, 0).data<float>().ToArray(), m.select(1, 1).data<float>().ToArray());
+        return (m.select(1, 0).data<float>().ToArray(), m.select(1, 1).data<float>().ToArray()); // cpu: the CPU data set
     }
 
     /// <summary>Trains to the configured step count; true when complete, false when cancelled.</summary>

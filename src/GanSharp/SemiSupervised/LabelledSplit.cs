@@ -20,8 +20,8 @@ public static class LabelledSplit
         long count = labels.shape[0];
         using var g = new Generator((ulong)ShuffledBatches.MixSeed(seed, -7));
         using var perm = randperm(count, generator: g); // cpu: indices into the CPU data set
-        long[] order = perm.data<long>().ToArray();
-        long[] y = labels.to_type(ScalarType.Int64).data<long>().ToArray();
+        long[] order = perm.data<long>().ToArray(); // cpu: the CPU data set
+        long[] y = labels.to_type(ScalarType.Int64).data<long>().ToArray(); // cpu: the CPU data set
         var taken = new int[numClasses];
         var chosen = new List<long>(n);
         foreach (long i in order)

@@ -41,7 +41,7 @@ public static class CheckpointFile
                     w.Write((int)t.dtype);
                     w.Write((int)t.dim());
                     foreach (long d in t.shape) w.Write(d);
-                    byte[] bytes = t.bytes.ToArray();
+                    byte[] bytes = t.bytes.ToArray(); // cpu: written from .cpu() above / read into a new CPU tensor
                     w.Write((long)bytes.Length);
                     w.Write(bytes);
                 }
@@ -134,7 +134,7 @@ public static class CheckpointFile
                     throw Bad($"tensor '{name}' appears twice");
                 byte[] bytes = r.ReadBytes((int)n);
                 var t = empty(shape, (ScalarType)rawType); // cpu: read from the file, then copied into tensors on their device
-                t.bytes = bytes;
+                t.bytes = bytes; // cpu: written from .cpu() above / read into a new CPU tensor
                 tensors[name] = t.DetachFromDisposeScope();
             }
             if (Left() != 0)

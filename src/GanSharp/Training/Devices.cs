@@ -80,6 +80,10 @@ public static class Devices
     public static Tensor Rand(long[] shape, Generator? generator, Device device, ScalarType? dtype = null) =>
         rand(shape, dtype: dtype, generator: generator).On(device);
 
+    /// <summary>A random permutation of 0 … n − 1 drawn on the CPU from <paramref name="generator"/>, then put on <paramref name="device"/>.</summary>
+    public static Tensor Randperm(long n, Generator? generator, Device device) =>
+        randperm(n, generator: generator).On(device);
+
     /// <summary>Integers in [low, high) drawn on the CPU from <paramref name="generator"/>, then put on <paramref name="device"/>.</summary>
     public static Tensor Randint(long low, long high, long[] shape, Generator? generator, Device device, ScalarType dtype = ScalarType.Int64) =>
         randint(low, high, shape, dtype: dtype, generator: generator).On(device);

@@ -100,10 +100,16 @@ public static class GanFamilies
     {
         IGanFamily? family;
         lock (_all) _all.TryGetValue(model, out family);
-        if (family is null || family.RunsOnAnyDevice || kind == DeviceKind.Cpu) return Devices.Resolve(kind);
+        return family is null ? Devices.Resolve(kind) : DeviceFor(family, kind);
+    }
+
+    /// <summary>The device a system of <paramref name="family"/> runs on: the CPU for families that cannot move (auto), one clear error for cuda.</summary>
+    public static TorchSharp.torch.Device DeviceFor(IGanFamily family, DeviceKind kind)
+    {
+        if (family.RunsOnAnyDevice || kind == DeviceKind.Cpu) return Devices.Resolve(kind);
         if (kind == DeviceKind.Auto) return TorchSharp.torch.CPU;
         string ready = string.Join(", ", All.Values.Where(f => f.RunsOnAnyDevice).Select(f => f.Name).Order(StringComparer.Ordinal));
-        throw new DeviceUnavailableException($"--device {kind.ToString().ToLowerInvariant()}: '{model}' runs on the CPU only so far (families that run on any device: {ready}); use --device cpu");
+        throw new DeviceUnavailableException($"--device {kind.ToString().ToLowerInvariant()}: '{family.Name}' runs on the CPU only (families that run on any device: {ready}); use --device cpu");
     }
 
     public static IGanFamily Get(string name)

@@ -130,8 +130,8 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         else if (samples.dim() == 2 && samples.shape[1] == 2)
         {
             var xy = samples.to_type(ScalarType.Float32).contiguous();
-            float[] xs = xy.select(1, 0).data<float>().ToArray();
-            float[] ys = xy.select(1, 1).data<float>().ToArray();
+            float[] xs = xy.select(1, 0).data<float>().ToArray(); // cpu: samples were moved to the CPU at the top
+            float[] ys = xy.select(1, 1).data<float>().ToArray(); // cpu: samples were moved to the CPU at the top
             Plots.Scatter2D(path, xs, ys, means?.X ?? Array.Empty<float>(), means?.Y ?? Array.Empty<float>(), title);
         }
         else

@@ -104,7 +104,7 @@ public sealed class PrefetchBatches : IBatchSource
     {
         var data = _inner.Data;
         long[] indices;
-        using (var idx = _inner.NextIndices()) indices = idx.data<long>().ToArray();
+        using (var idx = _inner.NextIndices()) indices = idx.data<long>().ToArray(); // cpu: indices into the CPU data set
         bool channelsLast = _inner.ChannelsLastImages && data.ExampleShape.Length == 3;
         if (!_free.TryDequeue(out var slot))
         {

@@ -53,14 +53,35 @@ public sealed class DeviceTests
         Assert.Contains("--device cpu", e.Message);
     }
 
+    /// <summary>A family that has not declared itself device-ready (not registered: the registry stays as it is).</summary>
+    private sealed class CpuOnlyFamily : IGanFamily
+    {
+        public string Name => "cpu-only-test";
+        public string Description => "a test family";
+        public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses) => throw new NotSupportedException();
+        public string ResolveArch(GanOptions options, long[] exampleShape) => "none";
+    }
+
     [Fact]
     public void AFamilyThatRunsOnTheCpuOnlyGetsTheCpuForAutoAndRefusesCuda()
     {
-        Assert.False(GanFamilies.Get("tpgan").RunsOnAnyDevice);
-        Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor("tpgan", DeviceKind.Auto).type);
-        Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor("tpgan", DeviceKind.Cpu).type);
-        var e = Assert.Throws<DeviceUnavailableException>(() => GanFamilies.DeviceFor("tpgan", DeviceKind.Cuda));
-        Assert.Equal("--device cuda: 'tpgan' runs on the CPU only so far (families that run on any device: cascade, cgan, dcgan, gan-cls, lapgan, mlp, pix2pix, progressive, semisup, srgan, srresnet, stackgan, text-encoder); use --device cpu", e.Message);
+        IGanFamily family = new CpuOnlyFamily();
+        Assert.False(family.RunsOnAnyDevice);                               // the interface's default
+        Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor(family, DeviceKind.Auto).type);
+        Assert.Equal(DeviceType.CPU, GanFamilies.DeviceFor(family, DeviceKind.Cpu).type);
+        var e = Assert.Throws<DeviceUnavailableException>(() => GanFamilies.DeviceFor(family, DeviceKind.Cuda));
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.StartsWith("--device cuda: 'cpu-only-test' runs on the CPU only (families that run on any device: cascade, cgan, dcgan, ", e.Message);
+        Assert.EndsWith("; use --device cpu", e.Message);
+    }
+
+    /// <summary>Every family GanSharp ships places its tensors on the run's device (issue 21); a new one must too, or say it cannot.</summary>
+    [Fact]
+    public void EveryBuiltInFamilyRunsOnAnyDevice()
+    {
+        var notReady = GanFamilies.All.Values.Where(f => f.GetType().Assembly == typeof(GanFamilies).Assembly && !f.RunsOnAnyDevice).Select(f => f.Name).ToList();
+        Assert.True(notReady.Count == 0, "families that run on the CPU only: " + string.Join(", ", notReady));
+        Assert.True(GanFamilies.All.Count >= 15, $"only {GanFamilies.All.Count} families registered");
     }
 
     [Fact]
@@ -166,7 +187,7 @@ public sealed class DeviceTests
     {
         "Training", "Losses", "Layers", "Models", "Performance",
         "Augment/AdaAugment.cs", "Augment/DiffAugment.cs", "Augment/Alpha.cs",
-        "Families/BasicFamilies.cs", "Families/ConditionalGan.cs", "Families/GanModels.cs", "Families/Progressive", "Families/ImageToImage", "Families/TextToImage",
+        "Families/BasicFamilies.cs", "Families/ConditionalGan.cs", "Families/GanModels.cs", "Families/Progressive", "Families/ImageToImage", "Families/TextToImage", "Families/Synthetic",
         "SemiSupervised/SemiSupervisedFamily.cs", "SemiSupervised/SemiSupervisedNetworks.cs", "SemiSupervised/WeightNorm.cs", "SemiSupervised/LabelledSplit.cs",
         "Metrics/EvalContext.cs", "Runs/TrainingRun.cs",
     };
@@ -203,6 +224,24 @@ public sealed class DeviceTests
             }
         }
         Assert.True(bad.Count == 0, "tensors made without a device:\n" + string.Join("\n", bad));
+    }
+
+    /// <summary>
+    /// Reading a tensor's values (<c>data&lt;T&gt;()</c>, <c>bytes</c>) works only on the CPU: in the device-ready
+    /// sources every read is of a tensor moved there (<c>OnCpu()</c>, <c>cpu()</c>) or says why it is there already.
+    /// </summary>
+    [Fact]
+    public void EveryValueReadInDeviceReadyCodeIsOfACpuTensor()
+    {
+        string src = Path.Combine(TestUtil.RepoRoot(), "src", "GanSharp");
+        var read = new Regex(@"\.data<|\.bytes\b", RegexOptions.Compiled);
+        var bad = DeviceReadySources.SelectMany(p =>
+                Directory.Exists(Path.Combine(src, p)) ? Directory.GetFiles(Path.Combine(src, p), "*.cs", SearchOption.AllDirectories) : new[] { Path.Combine(src, p) })
+            .SelectMany(f => File.ReadAllLines(f).Select((l, i) => (f, i, l)))
+            .Where(x => !x.l.TrimStart().StartsWith("//") && read.IsMatch(x.l)
+                && !x.l.Contains("OnCpu()") && !x.l.Contains(".cpu()") && !x.l.Contains("// cpu:"))
+            .Select(x => $"{Path.GetRelativePath(src, x.f)}:{x.i + 1}: {x.l.Trim()}").ToList();
+        Assert.True(bad.Count == 0, "values read from tensors that may live on another device:\n" + string.Join("\n", bad));
     }
 
     /// <summary>No library code names a device: the only place that says CUDA is <see cref="Devices"/>.</summary>

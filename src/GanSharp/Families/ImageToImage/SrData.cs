@@ -88,8 +88,8 @@ public static class SrData
             string tmp = file + $".{Environment.ProcessId}.tmp";
             using (var fs = File.Create(tmp))
             {
-                fs.Write(drawn.Data.contiguous().data<byte>().ToArray());
-                fs.Write(drawn.ExtraFields[BatchFields.Source].contiguous().data<byte>().ToArray());
+                fs.Write(drawn.Data.contiguous().data<byte>().ToArray()); // cpu: the CPU data set
+                fs.Write(drawn.ExtraFields[BatchFields.Source].contiguous().data<byte>().ToArray()); // cpu: the CPU data set
             }
             File.Move(tmp, file, overwrite: true);
         }

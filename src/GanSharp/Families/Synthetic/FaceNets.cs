@@ -130,7 +130,7 @@ public static class FaceNets
         for (int step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
-            var idx = randint(0, data.Count, new long[] { batch }, generator: g);
+            var idx = randint(0, data.Count, new long[] { batch }, generator: g); // cpu: the face networks are trained and scored on the CPU
             var loss = functional.cross_entropy(model.call(data.Gather(idx)), data.Labels.index_select(0, idx));
             optimizer.zero_grad();
             loss.backward();
@@ -155,7 +155,7 @@ public static class FaceNets
         for (int step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
-            var idx = randint(0, data.Count, new long[] { batch }, generator: g);
+            var idx = randint(0, data.Count, new long[] { batch }, generator: g); // cpu: the face networks are trained and scored on the CPU
             var target = LandmarkRegressor.Normalize(lm.index_select(0, idx), size);
             var loss = functional.smooth_l1_loss(model.call(data.Gather(idx)), target, beta: 0.05);
             optimizer.zero_grad();
@@ -284,7 +284,7 @@ public static class FaceNets
         for (long i = 0; i < data.Count; i += 256)
         {
             using var scope = NewDisposeScope();
-            var idx = arange(i, Math.Min(i + 256, data.Count));
+            var idx = arange(i, Math.Min(i + 256, data.Count)); // cpu: the face networks are trained and scored on the CPU
             right += net.call(data.Gather(idx)).argmax(1).eq(data.Labels!.index_select(0, idx)).sum().item<long>();
         }
         return (double)right / data.Count;
@@ -298,7 +298,7 @@ public static class FaceNets
         for (long i = 0; i < data.Count; i += 256)
         {
             using var scope = NewDisposeScope();
-            var idx = arange(i, Math.Min(i + 256, data.Count));
+            var idx = arange(i, Math.Min(i + 256, data.Count)); // cpu: the face networks are trained and scored on the CPU
             var d = net.Predict(data.Gather(idx)) - lm.index_select(0, idx);
             sum += d.pow(2).sum(2).sqrt().sum().item<float>();
         }

@@ -35,7 +35,7 @@ public static class FrontalizeStudy
         var gallery = FaceNets.Embed(judge, test.Data.index_select(0, galleryIdx));
         var galleryLabels = test.Labels.index_select(0, galleryIdx);
         var probeLabels = test.Labels.index_select(0, probes);
-        var absYaw = yaw.index_select(0, probes).abs().round().to_type(ScalarType.Int32).data<int>().ToArray();
+        var absYaw = yaw.index_select(0, probes).abs().round().to_type(ScalarType.Int32).data<int>().ToArray(); // cpu: the study runs on the CPU
         var truth = test.Data.index_select(0, probes).to_type(ScalarType.Float32).div(127.5).sub(1);
         var profiles = truth.clone();
         var targets = test.Data.index_select(0, frontal.index_select(0, probes)).to_type(ScalarType.Float32).div(127.5).sub(1);
@@ -54,7 +54,7 @@ public static class FrontalizeStudy
             var err = new SortedDictionary<int, double>();
             foreach (int a in absYaw.Distinct().Order())
             {
-                var sel = tensor(Enumerable.Range(0, absYaw.Length).Where(i => absYaw[i] == a).Select(i => (long)i).ToArray());
+                var sel = tensor(Enumerable.Range(0, absYaw.Length).Where(i => absYaw[i] == a).Select(i => (long)i).ToArray()); // cpu: the study runs on the CPU
                 rank[a] = FaceNets.Rank1(emb.index_select(0, sel), probeLabels.index_select(0, sel), gallery, galleryLabels);
                 err[a] = l1.index_select(0, sel).mean().item<float>();
             }
@@ -89,10 +89,10 @@ public static class FrontalizeStudy
 
     private static void WriteGrid(string path, TensorDataset test, Tensor probes, Tensor profiles, List<Tensor> outputs, Tensor targets, int identity)
     {
-        var labels = test.Labels!.index_select(0, probes).data<long>().ToArray();
+        var labels = test.Labels!.index_select(0, probes).data<long>().ToArray(); // cpu: the study runs on the CPU
         var rows = Enumerable.Range(0, labels.Length).Where(i => labels[i] == identity).Select(i => (long)i).ToArray();
         if (rows.Length == 0) throw new DataException($"the test faces have no identity {identity} for the grid");
-        var sel = tensor(rows);
+        var sel = tensor(rows); // cpu: the study runs on the CPU
         // The first method is direct matching (its output is the input itself): show each input once.
         var columns = new List<Tensor> { profiles.index_select(0, sel) };
         columns.AddRange(outputs.Skip(1).Select(o => o.index_select(0, sel)));

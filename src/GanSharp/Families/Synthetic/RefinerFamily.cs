@@ -20,6 +20,9 @@ namespace GanSharp.Families.Synthetic;
 /// </summary>
 public sealed class RefinerFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "refiner";
     public const string ArchName = "simgan";
 
@@ -166,14 +169,14 @@ public sealed class RefinerFamily : IGanFamily
             throw new DataException($"'{source.Name}' has {source.Count} images: the refiner holds out {heldOut} for progress grids and needs more to train on");
         using var scope = NewDisposeScope();
         long rows = Math.Max(target.Count, nSynth);
-        var all = arange(rows);
+        var all = arange(rows); // cpu: indices into the CPU data set
         var realIdx = all.remainder(target.Count);
         var synthIdx = all.remainder(nSynth);
         var fields = new Dictionary<string, Tensor> { [BatchFields.Source] = source.Data.index_select(0, synthIdx).DetachFromDisposeScope() };
         if (source.Labels is not null) fields[SourceLabel] = source.Labels.index_select(0, synthIdx).DetachFromDisposeScope();
         var train = new TensorDataset($"{target.Name}+{source.Name}", target.Data.index_select(0, realIdx).DetachFromDisposeScope(), fields: fields);
 
-        var heldIdx = arange(nSynth, source.Count);
+        var heldIdx = arange(nSynth, source.Count); // cpu: indices into the CPU data set
         var heldImages = source.Data.index_select(0, heldIdx);
         var held = new TensorDataset($"{source.Name}-heldout", heldImages.clone().DetachFromDisposeScope(),
             source.Labels?.index_select(0, heldIdx).DetachFromDisposeScope(), source.NumClasses,
@@ -304,7 +307,7 @@ public sealed class RefinerSystem : GanSystem
     }
 
     /// <summary>R has no noise: a "latent" is a placeholder column of zeros.</summary>
-    public override Tensor SampleLatent(long n, Generator? generator) => zeros(n, 1);
+    public override Tensor SampleLatent(long n, Generator? generator) => zeros(n, 1, device: Device);
 
     public override Tensor Generate(Tensor z, Tensor? condition = null)
     {
@@ -322,7 +325,7 @@ public sealed class RefinerSystem : GanSystem
         CheckSource(heldOut, "held-out");
         using var scope = NewDisposeScope();
         _heldOutSources?.Dispose();
-        _heldOutSources = heldOut.GatherExtra(arange(heldOut.Count))[BatchFields.Source].MoveToOuterDisposeScope();
+        _heldOutSources = heldOut.GatherExtra(arange(heldOut.Count))[BatchFields.Source].On(Device).MoveToOuterDisposeScope(); // cpu: indices into the CPU held-out set; grids run where G does
     }
 
     private void CheckSource(TensorDataset data, string what)
@@ -334,7 +337,7 @@ public sealed class RefinerSystem : GanSystem
 
     /// <summary>The held-out synthetic images (n of them, cycled); null when none is attached (a checkpoint loaded alone).</summary>
     public override Tensor? GridCondition(long n) =>
-        _heldOutSources?.index_select(0, arange(n) % _heldOutSources.shape[0]);
+        _heldOutSources?.index_select(0, arange(n, device: _heldOutSources.device) % _heldOutSources.shape[0]);
 
     /// <summary>Eight (synthetic, refined) pairs per row.</summary>
     public override int? GridColumns(long n) => 16;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using GanSharp.Training;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -129,7 +130,7 @@ public sealed class RefinedHistoryBuffer : IDisposable
     public Tensor Sample(long n)
     {
         if (n > count) throw new ArgumentOutOfRangeException(nameof(n), $"asked for {n} images, the buffer holds {count}");
-        var pick = randperm(count, generator: rng).narrow(0, 0, n);
+        var pick = Devices.Randperm(count, rng, images!.device).narrow(0, 0, n);
         return images!.index_select(0, pick);
     }
 
@@ -139,7 +140,13 @@ public sealed class RefinedHistoryBuffer : IDisposable
         using var scope = NewDisposeScope();
         var x = batch.detach();
         if (images is null)
-            images = zeros([Capacity, .. x.shape[1..]], dtype: x.dtype).DetachFromDisposeScope();   // lives as long as the buffer
+            images = zeros([Capacity, .. x.shape[1..]], dtype: x.dtype, device: x.device).DetachFromDisposeScope();   // lives as long as the buffer
+        else if (images.device_type != x.device_type)
+        {
+            var moved = images.to(x.device).DetachFromDisposeScope();          // a buffer restored on the CPU joins its images' device
+            images.Dispose();
+            images = moved;
+        }
         long n = x.shape[0];
         long free = Math.Min(n, Capacity - count);
         if (free > 0)
@@ -153,13 +160,13 @@ public sealed class RefinedHistoryBuffer : IDisposable
             // More new images than the whole buffer: only the last Capacity of them can stay.
             var src = x.narrow(0, free, rest);
             if (rest > Capacity) { src = src.narrow(0, rest - Capacity, Capacity); rest = Capacity; }
-            var slots = randperm(Capacity, generator: rng).narrow(0, 0, rest);
+            var slots = Devices.Randperm(Capacity, rng, images.device).narrow(0, 0, rest);
             images.index_copy_(0, slots, src);
         }
     }
 
     /// <summary>The buffered images, Count × C × H × W (empty 0-row tensor before the first push): save it in a checkpoint.</summary>
-    public Tensor State() => images is null ? zeros(0) : images.narrow(0, 0, count).clone();
+    public Tensor State() => images is null ? zeros(0) : images.narrow(0, 0, count).clone(); // cpu: an empty checkpoint entry
 
     /// <summary>Restores <see cref="State"/> (the generator's state is restored by its owner).</summary>
     public void Load(Tensor state)
@@ -168,7 +175,7 @@ public sealed class RefinedHistoryBuffer : IDisposable
         if (state.shape[0] > Capacity)
             throw new ArgumentException($"the saved history buffer holds {state.shape[0]} images, more than its capacity {Capacity}");
         images?.Dispose();
-        images = zeros([Capacity, .. state.shape[1..]], dtype: state.dtype).DetachFromDisposeScope();
+        images = zeros([Capacity, .. state.shape[1..]], dtype: state.dtype, device: state.device).DetachFromDisposeScope();
         images.narrow(0, 0, state.shape[0]).copy_(state);
         count = state.shape[0];
     }

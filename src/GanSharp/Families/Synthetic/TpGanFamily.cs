@@ -20,6 +20,9 @@ namespace GanSharp.Families.Synthetic;
 /// </summary>
 public sealed class TpGanFamily : IGanFamily
 {
+    /// <summary>Runs on any --device (docs/scale.md).</summary>
+    public bool RunsOnAnyDevice => true;
+
     public const string ModelName = "tpgan";
     public const string ArchName = "two-pathway";
 
@@ -222,7 +225,7 @@ public sealed class TpGanSystem : GanSystem
     {
         _template?.Dispose();
         using var scope = NewDisposeScope();
-        _template = frontalLandmarks.to_type(ScalarType.Float32).mean([0]).MoveToOuterDisposeScope();
+        _template = frontalLandmarks.to_type(ScalarType.Float32).mean([0]).On(Device).MoveToOuterDisposeScope();
     }
 
     private Tensor TemplateFor(long n) =>
@@ -302,7 +305,7 @@ public sealed class TpGanSystem : GanSystem
     public override string? JointLossesUnsupported() => "the tpgan family has its own losses";
 
     /// <summary>G has no noise: a "latent" is a placeholder column of zeros.</summary>
-    public override Tensor SampleLatent(long n, Generator? generator) => zeros(n, 1);
+    public override Tensor SampleLatent(long n, Generator? generator) => zeros(n, 1, device: Device);
 
     /// <summary>The frontal view of a packed input (<see cref="TwoPathwayGenerator.Pack"/>).</summary>
     public override Tensor Generate(Tensor z, Tensor? condition = null)
@@ -321,11 +324,11 @@ public sealed class TpGanSystem : GanSystem
     {
         using var scope = NewDisposeScope();
         _gridProfiles?.Dispose(); _gridLandmarks?.Dispose(); _gridTargets?.Dispose();
-        var idx = arange(heldOut.Count);
+        var idx = arange(heldOut.Count); // cpu: indices into the CPU held-out set
         var extra = heldOut.GatherExtra(idx);
-        _gridProfiles = extra[BatchFields.Source].MoveToOuterDisposeScope();
-        _gridLandmarks = extra[BatchFields.Landmarks].MoveToOuterDisposeScope();
-        _gridTargets = heldOut.Gather(idx).MoveToOuterDisposeScope();
+        _gridProfiles = extra[BatchFields.Source].On(Device).MoveToOuterDisposeScope();   // grids run where G does
+        _gridLandmarks = extra[BatchFields.Landmarks].On(Device).MoveToOuterDisposeScope();
+        _gridTargets = heldOut.Gather(idx).On(Device).MoveToOuterDisposeScope();
         if (_template is null && heldOut.ExtraFields.TryGetValue(TpGanFamily.FrontalLandmarks, out var f)) SetTemplate(f);
     }
 
@@ -333,7 +336,7 @@ public sealed class TpGanSystem : GanSystem
     public override Tensor? GridCondition(long n)
     {
         if (_gridProfiles is null || _template is null) return null;
-        var i = arange(n) % _gridProfiles.shape[0];
+        var i = arange(n, device: _gridProfiles.device) % _gridProfiles.shape[0];
         return TwoPathwayGenerator.Pack(_gridProfiles.index_select(0, i), _gridLandmarks!.index_select(0, i), TemplateFor(n));
     }
 
@@ -344,7 +347,7 @@ public sealed class TpGanSystem : GanSystem
     {
         if (condition is null || _gridTargets is null) return samples;
         long n = samples.shape[0];
-        var i = arange(n) % _gridTargets.shape[0];
+        var i = arange(n, device: _gridTargets.device) % _gridTargets.shape[0];
         var (profile, _, _) = Generator.Unpack(condition);
         return stack(new[] { profile, samples, _gridTargets.index_select(0, i) }, 1).flatten(0, 1);
     }

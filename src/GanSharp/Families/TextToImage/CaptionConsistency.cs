@@ -166,7 +166,7 @@ public static class CaptionConsistency
     static List<(int Background, List<ShapeObject> Objects)> Rows(Tensor attributes)
     {
         int width = CaptionedShapes.AttributeCount;
-        var v = attributes.to_type(ScalarType.Int64).contiguous().data<long>().ToArray();
+        var v = attributes.to_type(ScalarType.Int64).contiguous().data<long>().ToArray(); // cpu: evaluation on the CPU
         var rows = new List<(int, List<ShapeObject>)>();
         for (int n = 0; n < v.Length / width; n++)
         {

@@ -76,9 +76,9 @@ public static class CaptionedMnist
             using var scope = NewDisposeScope();
             long len = Math.Min(4096, n - start);
             var x = data.Gather(arange(start, start + len, ScalarType.Int64)); // cpu: data and evaluation on the CPU
-            var t = DigitAttributes.Thickness(x).to_type(ScalarType.Float64).data<double>().ToArray();
-            var l = DigitAttributes.Slant(x).to_type(ScalarType.Float64).data<double>().ToArray();
-            var a = x.mean(new long[] { 1 }).gt(0).to_type(ScalarType.Float64).mean(new long[] { 1, 2 }).data<double>().ToArray();
+            var t = DigitAttributes.Thickness(x).to_type(ScalarType.Float64).data<double>().ToArray(); // cpu: the CPU data set
+            var l = DigitAttributes.Slant(x).to_type(ScalarType.Float64).data<double>().ToArray(); // cpu: the CPU data set
+            var a = x.mean(new long[] { 1 }).gt(0).to_type(ScalarType.Float64).mean(new long[] { 1, 2 }).data<double>().ToArray(); // cpu: the CPU data set
             t.CopyTo(thickness, start);
             l.CopyTo(slant, start);
             a.CopyTo(size, start);
@@ -105,7 +105,7 @@ public static class CaptionedMnist
         if (captionsPerImage is < 1 or > 64) throw new DataException($"captions per image must be 1 to 64, got {captionsPerImage}");
         var th = thresholds ?? MeasureThresholds(data);
         var (thickness, slant, size) = Measure(data);
-        var labels = data.Labels.data<long>().ToArray();
+        var labels = data.Labels.data<long>().ToArray(); // cpu: the CPU data set
         var vocab = VocabularyFor(kind);
         int n = (int)data.Count;
         var attributes = new long[n * 4];

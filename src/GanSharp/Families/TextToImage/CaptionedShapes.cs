@@ -371,10 +371,10 @@ internal static class ShapesCacheFile
         w.Write((int)captions.shape[2]);
         w.Write((int)attributes.shape[1]);
         w.Write(data.Name);
-        w.Write(data.Data.contiguous().bytes);
-        w.Write(captions.contiguous().bytes);
-        w.Write(data.ExtraFields[CaptionFields.CaptionCount].contiguous().bytes);
-        w.Write(attributes.contiguous().bytes);
+        w.Write(data.Data.contiguous().bytes); // cpu: the CPU data set
+        w.Write(captions.contiguous().bytes); // cpu: the CPU data set
+        w.Write(data.ExtraFields[CaptionFields.CaptionCount].contiguous().bytes); // cpu: the CPU data set
+        w.Write(attributes.contiguous().bytes); // cpu: the CPU data set
         w.Flush();
         return ms.ToArray();
     }

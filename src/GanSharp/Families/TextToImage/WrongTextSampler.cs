@@ -27,7 +27,7 @@ public sealed class WrongTextSampler
         var rows = attributes.dim() == 1 ? attributes.unsqueeze(1) : attributes;
         _count = rows.shape[0];
         int width = _width = (int)rows.shape[1];
-        var values = rows.to_type(ScalarType.Int64).contiguous().data<long>().ToArray();
+        var values = rows.to_type(ScalarType.Int64).contiguous().data<long>().ToArray(); // cpu: the CPU data set and caption pool
         var groups = _groups = new Dictionary<string, int>(StringComparer.Ordinal);
         _group = new int[_count];
         for (int i = 0; i < _count; i++)
@@ -111,7 +111,7 @@ public sealed class WrongTextSampler
         for (int round = 0; round < Rounds && pending.Count > 0; round++)
         {
             using var candidates = randint(0, _count, new long[] { pending.Count, CandidatesPerRound }, generator: generator); // cpu: rejection sampling over the CPU caption pool
-            var c = candidates.data<long>().ToArray();
+            var c = candidates.data<long>().ToArray(); // cpu: the CPU data set and caption pool
             var still = new List<int>();
             for (int p = 0; p < pending.Count; p++)
             {
