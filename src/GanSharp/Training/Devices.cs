@@ -47,7 +47,7 @@ public static class Devices
         (DeviceKind.Auto, var has) => has ? Cuda : CPU,
         (DeviceKind.Cuda, var has) => has ? Cuda
             : throw new DeviceUnavailableException("--device cuda: no CUDA device is available to this build (it uses the CPU libtorch package, or no GPU is visible); " +
-                "build with -p:TorchBackend=cuda on a machine with a GPU (docs/scale.md), or use --device cpu"),
+                "build with -p:GanSharpTorchBackend=cuda on a machine with a GPU (docs/scale.md), or use --device cpu"),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -59,7 +59,7 @@ public static class Devices
     {
         "auto" => DeviceKind.Auto,
         "cpu" => DeviceKind.Cpu,
-        "cuda" or "gpu" => DeviceKind.Cuda,
+        "cuda" => DeviceKind.Cuda,
         _ => throw new ArgumentException($"unknown value '{value}' for --device: use cpu, cuda or auto"),
     };
 
