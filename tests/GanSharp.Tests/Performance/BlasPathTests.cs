@@ -9,7 +9,8 @@ namespace GanSharp.Tests.Performance;
 
 /// <summary>
 /// The BLAS switch (GANSHARP_BLAS, docs/performance.md). MKL keeps the code path it picks at a process's first
-/// matrix product, so the tests that compare paths run `gansharp` in child processes, one per mode.
+/// matrix product, so the tests that compare paths run `gansharp` in child processes, one per mode, without the
+/// test assembly's numerics pinning. The test process itself runs with GANSHARP_BLAS=stock (NumericsPinning).
 /// </summary>
 public class BlasPathTests
 {
@@ -196,6 +197,8 @@ public class BlasPathTests
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "GanSharp.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["GANSHARP_BLAS"] = blas;
+        psi.Environment.Remove("MKL_CBWR");              // the test assembly's pinning (NumericsPinning): children run as a user's process
+        psi.Environment.Remove("ONEDNN_MAX_CPU_ISA");
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
