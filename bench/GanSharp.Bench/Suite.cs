@@ -31,6 +31,9 @@ public sealed class Suite(BenchArgs args, PyTorchNumbers pytorch, Results result
             case "dcgan28" or "dcgan64":
                 EngineVsBare(workload, workload, Workloads.Dcgan(workload), 2);
                 break;
+            case FamilyWorkloads.Srgan or FamilyWorkloads.Pix2Pix or FamilyWorkloads.GanCls or FamilyWorkloads.Progressive:
+                FamilyEngineVsBare(workload);
+                break;
             case "sample64":
                 Sample64();
                 break;
@@ -84,6 +87,24 @@ public sealed class Suite(BenchArgs args, PyTorchNumbers pytorch, Results result
         using var data = Workloads.DataFor(o);
         var c = Measure(id, workload, threads, new Contender("engine", new EngineStep(o, data)), new Contender("bare", new BareStep(o, data)));
         results.Add(TrainingRow(c, workload, Describe(workload), o, data));
+    }
+
+    /// <summary>A family's training step through the engine (all knobs auto) against its bare TorchSharp loop, 2 threads.</summary>
+    private void FamilyEngineVsBare(string workload)
+    {
+        var o = FamilyWorkloads.Options(workload);
+        using var data = FamilyWorkloads.Data(workload, o);
+        string scratch = Path.Combine(Path.GetTempPath(), $"gansharp-bench-{Environment.ProcessId}");
+        try
+        {
+            var engine = FamilyWorkloads.Engine(workload, o, data, scratch);
+            var c = Measure(workload, workload, 2, new Contender("engine", engine), new Contender("bare", FamilyWorkloads.Bare(workload, o, data)));
+            results.Add(new Measured(c, workload, FamilyWorkloads.Describe(workload), o.Batch, "ms/iteration") { PyTorchMs = pytorch.Ms(c.Id) });
+        }
+        finally
+        {
+            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
     }
 
     /// <summary>A copy of <paramref name="template"/>: every knob auto (as the template has them).</summary>
