@@ -147,7 +147,7 @@ public static class FamilyWorkloads
     }
 
     /// <summary>The progressive schedule 16 px (over) → 32 px fade-in of <see cref="FadeSteps"/> → 32 px, at α = 0.</summary>
-    private static void EnterFade(GanSystem system)
+    public static void EnterFade(GanSystem system)
     {
         int batch = system.Options.Batch;
         JsonObject Phase(int res, bool fading, long steps) => new() { ["resolution"] = res, ["fading"] = fading, ["steps"] = steps, ["batch"] = batch };
