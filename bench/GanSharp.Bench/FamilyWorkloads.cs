@@ -200,7 +200,7 @@ public static class FamilyWorkloads
     }
 
     /// <summary>The bare TorchSharp loop of a workload.</summary>
-    public static IIteration Bare(string workload, GanOptions o, TensorDataset data) => workload switch
+    public static IBareFamilyStep Bare(string workload, GanOptions o, TensorDataset data) => workload switch
     {
         Srgan => new BareSrganStep(o, data),
         Pix2Pix => new BarePix2PixStep(o, data),
@@ -237,14 +237,24 @@ public static class FamilyWorkloads
     }
 }
 
+/// <summary>A bare family loop: its networks, for the parameter counts the bench prints and checks.</summary>
+public interface IBareFamilyStep : IIteration
+{
+    nn.Module G { get; }
+    nn.Module D { get; }
+}
+
 /// <summary>
 /// SRGAN's step written against TorchSharp: one G(LR) shared by the D and G steps (as <see cref="SrSystem"/> does),
 /// D on HR and on G(LR) detached (BCE with logits), then G on the content loss mean((s·φ(SR) − s·φ(HR))²) of the
 /// committed photo feature network (frozen, eval; φ(HR) without gradient; s calibrated on the first batch so the
 /// content loss equals the pixel MSE, as the family does) + 1e-3 × −log D(SR), with D frozen. Adam for both.
 /// </summary>
-public sealed class BareSrganStep : IIteration
+public sealed class BareSrganStep : IBareFamilyStep
 {
+    public nn.Module G => _g;
+    public nn.Module D => _d;
+
     private readonly nn.Module<Tensor, Tensor> _g, _d;
     private readonly ContentNetwork _phi;
     private readonly optim.Optimizer _optG, _optD;
@@ -324,8 +334,11 @@ public sealed class BareSrganStep : IIteration
 /// generator), D on (source, real) and (source, G(source) detached) with its loss halved, then G on
 /// −log D(source, G(source)) + 100·L1 with D frozen. U-Net and PatchGAN N(0, 0.02) as the family builds them.
 /// </summary>
-public sealed class BarePix2PixStep : IIteration
+public sealed class BarePix2PixStep : IBareFamilyStep
 {
+    public nn.Module G => _g;
+    public nn.Module D => _d;
+
     private readonly nn.Module<Tensor, Tensor> _g, _d;
     private readonly optim.Optimizer _optG, _optD;
     private readonly Tensor _real, _source;
@@ -403,8 +416,11 @@ public sealed class BarePix2PixStep : IIteration
 /// <see cref="MatchingAwareDiscriminator.ScorePairs"/>), loss −log s_r − ½[log(1 − s_w) + log(1 − s_f)]; then G on
 /// fresh z, its fakes scored in the same three-pair batch with D frozen, loss −log s_f.
 /// </summary>
-public sealed class BareGanClsStep : IIteration
+public sealed class BareGanClsStep : IBareFamilyStep
 {
+    public nn.Module G => _g;
+    public nn.Module D => _d;
+
     private readonly GanClsGenerator _g;
     private readonly MatchingAwareDiscriminator _d;
     private readonly optim.Optimizer _optG, _optD;
@@ -486,8 +502,11 @@ public sealed class BareGanClsStep : IIteration
 /// WGAN (E[D(fake)] − E[D(real)]) + 10 · gradient penalty (double backward) + 1e-3 · E[D(real)²]; G on −E[D(G(z))]
 /// with D frozen; then the G EMA θ̄ ← 0.999 θ̄ + 0.001 θ. Adam for both.
 /// </summary>
-public sealed class BareProgressiveStep : IIteration
+public sealed class BareProgressiveStep : IBareFamilyStep
 {
+    public nn.Module G => _g;
+    public nn.Module D => _d;
+
     private readonly ProgressiveGenerator _g;
     private readonly ProgressiveDiscriminator _d;
     private readonly optim.Optimizer _optG, _optD;

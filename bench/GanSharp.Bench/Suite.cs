@@ -98,8 +98,24 @@ public sealed class Suite(BenchArgs args, PyTorchNumbers pytorch, Results result
         try
         {
             var engine = FamilyWorkloads.Engine(workload, o, data, scratch);
-            var c = Measure(workload, workload, 2, new Contender("engine", engine), new Contender("bare", FamilyWorkloads.Bare(workload, o, data)));
-            results.Add(new Measured(c, workload, FamilyWorkloads.Describe(workload), o.Batch, "ms/iteration") { PyTorchMs = pytorch.Ms(c.Id) });
+            var bare = FamilyWorkloads.Bare(workload, o, data);
+            // The same networks: the engine's and the bare loop's parameter counts (pytorch_bench.py prints and checks its own).
+            var system = engine.Trainer.System;
+            long g = FamilyWorkloads.ParameterCount(system.Network("G")), d = FamilyWorkloads.ParameterCount(system.Network("D"));
+            long bareG = FamilyWorkloads.ParameterCount(bare.G), bareD = FamilyWorkloads.ParameterCount(bare.D);
+            log.WriteLine($"[{workload}] parameters G {g:N0}, D {d:N0} (engine); G {bareG:N0}, D {bareD:N0} (bare)");
+            if (g != bareG || d != bareD)
+            {
+                engine.Dispose();
+                bare.Dispose();
+                throw new InvalidOperationException($"{workload}: the bare loop's networks differ from the engine's: update FamilyWorkloads.cs");
+            }
+            var c = Measure(workload, workload, 2, new Contender("engine", engine), new Contender("bare", bare));
+            results.Add(new Measured(c, workload, FamilyWorkloads.Describe(workload), o.Batch, "ms/iteration")
+            {
+                PyTorchMs = pytorch.Ms(c.Id),
+                Extra = new JsonObject { ["parameters_g"] = g, ["parameters_d"] = d },
+            });
         }
         finally
         {
