@@ -41,6 +41,21 @@ var machine = MachineInfo.Machine();
 var versions = MachineInfo.Versions();
 log.WriteLine($"GanSharp.Bench: {machine["cpu_model"]}, {CpuSnapshot.Cpus} CPUs; TorchSharp {versions["torchsharp"]}, libtorch {versions["libtorch"]}; " +
               $"workloads {string.Join(",", a.Workloads)}{(a.Quick ? " (quick)" : "")}");
+// GANSHARP_BLAS (docs/performance.md): MKL's code path for the whole process, chosen before its first matrix product.
+// Auto treats a run of only MLP and GEMM workloads as MLP-only.
+GanSharp.Performance.BlasState blas;
+try
+{
+    blas = GanSharp.Performance.BlasPath.Apply(GanSharp.Performance.BlasPath.FromEnvironment(),
+        mlpOnly: a.Workloads.All(w => w is "mlp2d" or "memory" or "gemm"));
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+machine["blas"] = blas.ToString();
+log.WriteLine($"BLAS: {blas}");
 log.WriteLine($"PyTorch columns: {pytorch.Label}");
 foreach (var w in pytorch.Warnings.Append(pytorch.MachineMismatch(machine)).OfType<string>())
     log.WriteLine($"warning: {w}");

@@ -63,6 +63,7 @@ public static class Program
         root.Subcommands.Add(HeadsCommand.Create());
         root.Subcommands.Add(FrontalizeCommand.Create());
         root.Subcommands.Add(EvalPix2PixCommand.Create());
+        root.Subcommands.Add(BlasCommand.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         VersionInfo.Install(root);
         return root;

@@ -19,7 +19,8 @@ public static class AttackCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "mnist-cnn, softmax (trained here on MNIST) or fashion-cnn", DefaultValueFactory = _ => "mnist-cnn" };
+        var model = new Option<string>("--model") { Description = "mnist-cnn, softmax or maxout (both trained here on MNIST), or fashion-cnn", DefaultValueFactory = _ => "mnist-cnn" };
+        var maxoutUnits = new Option<int>("--maxout-units") { Description = "Units per maxout layer of --model maxout (5 pieces each; 240 as in Goodfellow et al. 2013, 1600 for the 2015 paper's adversarially trained one)", DefaultValueFactory = _ => 240 };
         var method = new Option<string>("--method") { Description = "fgsm or pgd", DefaultValueFactory = _ => "fgsm" };
         var norm = new Option<string>("--norm") { Description = "linf or l2 (ε in the [0, 1] pixel scale)", DefaultValueFactory = _ => "linf" };
         var eps = new Option<string?>("--eps") { Description = "Comma-separated ε list, [0, 1] pixel scale (default 0.05,0.1,0.2,0.25,0.3 for linf; 0.5,1,2,3 for l2)" };
@@ -45,14 +46,17 @@ public static class AttackCommand
               gansharp attack --model mnist-cnn --method fgsm --norm linf
               gansharp attack --model softmax --method pgd --norm l2 --eps 0.5,1,2,3
               gansharp attack --model softmax --method fgsm --norm linf --adv-train --out attacks/softmax-adv
+              gansharp attack --model maxout --maxout-units 1600 --adv-train --epochs 10 --out attacks/maxout-adv
             """);
-        foreach (var o in new Option[] { model, method, norm, eps, advTrain, samples, outDir, steps, stepSize, randomStart, epochs, examples, showEps, seed, threads, dataDir })
+        foreach (var o in new Option[] { model, maxoutUnits, method, norm, eps, advTrain, samples, outDir, steps, stepSize, randomStart, epochs, examples, showEps, seed, threads, dataDir })
             cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             string modelName = p.GetValue(model)!;
-            if (modelName is not ("mnist-cnn" or "softmax" or "fashion-cnn"))
-                throw new ArgumentException($"unknown --model '{modelName}': use mnist-cnn, softmax or fashion-cnn");
+            if (modelName is not ("mnist-cnn" or "softmax" or "maxout" or "fashion-cnn"))
+                throw new ArgumentException($"unknown --model '{modelName}': use mnist-cnn, softmax, maxout or fashion-cnn");
+            int units = p.GetValue(maxoutUnits);
+            if (units < 1 || units > 10_000) throw new ArgumentException($"--maxout-units must be between 1 and 10000 (got {units})");
             var m = p.GetValue(method) switch
             {
                 "fgsm" => AttackMethod.Fgsm,
@@ -96,7 +100,7 @@ public static class AttackCommand
             var results = new JsonArray();
             var md = new StringBuilder();
             var txt = new StringBuilder();
-            var trainOpts = new AdversarialTrainOptions { Seed = p.GetValue(seed), Epochs = p.GetValue(epochs) ?? (modelName == "softmax" ? 5 : 2) };
+            var trainOpts = new AdversarialTrainOptions { Seed = p.GetValue(seed), Epochs = p.GetValue(epochs) ?? (modelName == "softmax" ? 5 : modelName == "maxout" ? 10 : 2) };
             TensorDataset? train = null;
             try
             {
@@ -104,12 +108,12 @@ public static class AttackCommand
                 IDisposable owner;
                 Func<Tensor, Tensor> forward;
                 JsonObject info;
-                if (modelName == "softmax")
+                if (modelName is "softmax" or "maxout")
                 {
                     train = Open(data, "train", p.GetValue(dataDir));
-                    var net = TrainOwn(modelName, train, trainOpts with { Alpha = 1 }, x, y);
+                    var net = TrainOwn(modelName, train, trainOpts with { Alpha = 1 }, x, y, units);
                     (owner, forward) = (net, net.call);
-                    info = new JsonObject { ["model"] = "softmax", ["defence"] = "none", ["trained_here"] = Describe(trainOpts with { Alpha = 1 }) };
+                    info = new JsonObject { ["model"] = ModelLabel(modelName, units), ["defence"] = "none", ["trained_here"] = Describe(trainOpts with { Alpha = 1 }) };
                 }
                 else
                 {
@@ -123,11 +127,11 @@ public static class AttackCommand
                 if (p.GetValue(advTrain))
                 {
                     train ??= Open(data, "train", p.GetValue(dataDir));
-                    using var adv = TrainOwn(modelName, train, trainOpts, x, y);
-                    Func<Tensor, Tensor> advForward = adv is SoftmaxRegression s ? s.call : AttackModels.OnUnitPixels((DomainCnn)adv);
+                    using var adv = TrainOwn(modelName, train, trainOpts, x, y, units);
+                    Func<Tensor, Tensor> advForward = adv is DomainCnn cnn ? AttackModels.OnUnitPixels(cnn) : adv.call;
                     Evaluate("adversarially trained", advForward, new JsonObject
                     {
-                        ["model"] = modelName == "softmax" ? "softmax" : "domain-cnn (fresh copy)",
+                        ["model"] = modelName is "softmax" or "maxout" ? ModelLabel(modelName, units) : "domain-cnn (fresh copy)",
                         ["defence"] = $"adversarial training, α {F(trainOpts.Alpha)}, FGSM L∞ ε {F(trainOpts.Eps)}",
                         ["trained_here"] = Describe(trainOpts),
                     });
@@ -206,17 +210,21 @@ public static class AttackCommand
     }
 
     /// <summary>Trains this command's own model (softmax regression, or a fresh DomainCnn) on [0, 1] images.</summary>
-    private static nn.Module<Tensor, Tensor> TrainOwn(string modelName, TensorDataset train, AdversarialTrainOptions o, Tensor testX, Tensor testY)
+    private static string ModelLabel(string modelName, int units) => modelName == "maxout" ? $"maxout ({units} units × 5 pieces, 2 layers)" : modelName;
+
+    private static nn.Module<Tensor, Tensor> TrainOwn(string modelName, TensorDataset train, AdversarialTrainOptions o, Tensor testX, Tensor testY, int units)
     {
         using var x = AttackModels.UnitPixels(train.Data);
         string what = o.Alpha < 1 ? $"adversarial training (α {F(o.Alpha)}, FGSM L∞ ε {F(o.Eps)})" : "plain training";
-        Console.Error.WriteLine($"{what} of a fresh {(modelName == "softmax" ? "softmax regression" : "domain CNN")} on {train.Name} ({train.Count} images), {o.Epochs} epochs, batch {o.Batch}, seed {o.Seed}");
+        Console.Error.WriteLine($"{what} of a fresh {(modelName == "softmax" ? "softmax regression" : modelName == "maxout" ? $"maxout network ({units} units × 5 pieces)" : "domain CNN")} on {train.Name} ({train.Count} images), {o.Epochs} epochs, batch {o.Batch}, seed {o.Seed}");
         void Progress(AdversarialEpoch e) =>
             Console.Error.WriteLine($"  epoch {e.Epoch}/{e.Epochs}: objective {e.Loss:F4}, clean train accuracy {e.TrainAccuracy:P2}, {e.Elapsed.TotalSeconds:F0} s");
         var clock = Stopwatch.StartNew();
         void Steps(long s, long total) => Console.Error.WriteLine($"  step {s}/{total}, {clock.Elapsed.TotalSeconds:F0} s");
         nn.Module<Tensor, Tensor> net = modelName == "softmax"
             ? AdversarialTraining.Train(() => new SoftmaxRegression(), (mm, b) => mm.call(b), x, train.Labels!, o, progress: Progress)
+            : modelName == "maxout"
+            ? AdversarialTraining.Train(() => new MaxoutNetwork(units), (mm, b) => mm.call(b), x, train.Labels!, o, progress: Progress, steps: Steps)
             : AdversarialTraining.Train(() => new DomainCnn(), (mm, b) => mm.call(b.mul(2.0).sub(1.0)), x, train.Labels!, o with { Lr = 2e-3 }, progress: Progress, steps: Steps);
         Func<Tensor, Tensor> f = net is DomainCnn c ? AttackModels.OnUnitPixels(c) : net.call;
         long errors = 0;

@@ -22,6 +22,9 @@ public sealed class TrainingRun : IDisposable
         Threads = GanFamilies.DefaultThreads(options);
         set_num_threads(Threads);
         System = GanFamilies.Create(options, data.ExampleShape, data.NumClasses);
+        // GANSHARP_BLAS: MKL's code path, chosen before the first matrix product of the process (docs/performance.md)
+        Blas = Performance.BlasPath.Apply(Performance.BlasPath.FromEnvironment(),
+            mlpOnly: System.Networks.All(n => !Performance.SpeedKnobs.IsConvolutional(n.Module)));
         if (heldOut is not null) System.AttachHeldOut(heldOut);
         Trainer = new Trainer(System, data);
         _grids = new SampleGrids(dir, System, TrueMeans(options));
@@ -44,6 +47,9 @@ public sealed class TrainingRun : IDisposable
         }
     }
 
+    /// <summary>The MKL code path this process runs on (GANSHARP_BLAS), as recorded in options.json.</summary>
+    public Performance.BlasState Blas { get; }
+
     /// <summary>The evaluation observer when eval-every is set.</summary>
     public EvalObserver? Eval { get; }
 
@@ -65,6 +71,7 @@ public sealed class TrainingRun : IDisposable
         GanFamilies.CheckFields(family, data);             // fail before creating anything
         family.ResolveArch(options, data.ExampleShape);
         GanFamilies.DeviceFor(options.Model, options.Device);   // a device that is not there: refused before the directory exists
+        Performance.BlasPath.FromEnvironment();                  // a bad GANSHARP_BLAS: refused before the directory exists
         var run = RunDirectory.Create(dir, name, lockForWriting: true);   // one writer per run
         try
         {

@@ -159,6 +159,7 @@ public sealed class RunDirectory : IDisposable
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 ["cores"] = Environment.ProcessorCount,
                 ["cpu-features"] = new JsonArray(CpuFeatures().Select(f => (JsonNode)f).ToArray()),
+                ["blas"] = Performance.BlasPath.Current?.ToString(),
             },
             ["created"] = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
         };

@@ -31,6 +31,7 @@ public class AttackCliTests
     [InlineData("unknown --method 'cw'", "attack", "--method", "cw")]
     [InlineData("unknown --norm 'l1'", "attack", "--norm", "l1")]
     [InlineData("--samples must be positive", "attack", "--samples", "0")]
+    [InlineData("--maxout-units must be between 1 and 10000", "attack", "--model", "maxout", "--maxout-units", "0")]
     public void BadInputIsOneClearLine(string expected, params string[] args)
     {
         var (code, err) = Run(args);
