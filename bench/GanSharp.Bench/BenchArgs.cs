@@ -10,8 +10,12 @@ public sealed record BenchArgs(bool Quick, string Out, string[] Workloads, int? 
         usage: dotnet run -c Release --project bench/GanSharp.Bench -- [options]
           --quick                  few iterations, a smoke test (its numbers mean little)
           --out PATH               JSON results (default bench/results.json), written atomically after every workload
-          --workloads LIST         comma-separated, or 'all': mlp2d,dcgan28,dcgan64,sample64,memory,gemm (the default)
-                                   and the slow sweeps knobs (each speed knob alone vs the stock path, thread policy;
+          --workloads LIST         comma-separated, or 'all': mlp2d,dcgan28,dcgan64,sample64,memory,gemm and the
+                                   family steps srgan64 (SRResNet B = 8 + SRGAN D, 64 px HR, content loss on the
+                                   photo feature network), pix2pix64 (U-Net + PatchGAN 16, cGAN + 100·L1),
+                                   gan-cls64 (matching-aware D on three pairs + G) and progressive32 (the 32 px
+                                   fade-in, WGAN-GP + drift, G EMA), each engine vs bare (the default set); and
+                                   the slow sweeps knobs (each speed knob alone vs the stock path, thread policy;
                                    several minutes), batch-scaling (dcgan28 at batch 16..256) and cost (dcgan and
                                    pix2pix at 4 batch sizes and 4 image sizes: docs/scale.md). memory always runs
                                    first (its RSS baseline stays clean), gemm next (the peak the GFLOP/s are set against)

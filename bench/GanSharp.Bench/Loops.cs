@@ -18,13 +18,20 @@ public sealed class EngineStep : IIteration
 {
     private readonly Trainer _trainer;
 
-    /// <summary>The family's system, built through its registry entry as `gansharp train FAMILY` builds it.</summary>
-    public EngineStep(GanOptions o, TensorDataset data)
+    /// <summary>
+    /// The family's system, built through its registry entry as `gansharp train FAMILY` builds it;
+    /// <paramref name="prepare"/> (if any) sees it before the trainer does (e.g. a restored family state).
+    /// </summary>
+    public EngineStep(GanOptions o, TensorDataset data, Action<GanSystem>? prepare = null)
     {
         var family = GanFamilies.Get(o.Model);
         o.Arch = family.ResolveArch(o, data.ExampleShape);
-        _trainer = new Trainer(family.Create(o, data.ExampleShape, data.NumClasses), data);
+        var system = family.Create(o, data.ExampleShape, data.NumClasses);
+        prepare?.Invoke(system);
+        _trainer = new Trainer(system, data);
     }
+
+    public Trainer Trainer => _trainer;
 
     public int Step => _trainer.Step;
 

@@ -31,6 +31,9 @@ public sealed class Suite(BenchArgs args, PyTorchNumbers pytorch, Results result
             case "dcgan28" or "dcgan64":
                 EngineVsBare(workload, workload, Workloads.Dcgan(workload), 2);
                 break;
+            case FamilyWorkloads.Srgan or FamilyWorkloads.Pix2Pix or FamilyWorkloads.GanCls or FamilyWorkloads.Progressive:
+                FamilyEngineVsBare(workload);
+                break;
             case "sample64":
                 Sample64();
                 break;
@@ -84,6 +87,40 @@ public sealed class Suite(BenchArgs args, PyTorchNumbers pytorch, Results result
         using var data = Workloads.DataFor(o);
         var c = Measure(id, workload, threads, new Contender("engine", new EngineStep(o, data)), new Contender("bare", new BareStep(o, data)));
         results.Add(TrainingRow(c, workload, Describe(workload), o, data));
+    }
+
+    /// <summary>A family's training step through the engine (all knobs auto) against its bare TorchSharp loop, 2 threads.</summary>
+    private void FamilyEngineVsBare(string workload)
+    {
+        var o = FamilyWorkloads.Options(workload);
+        using var data = FamilyWorkloads.Data(workload, o);
+        string scratch = Path.Combine(Path.GetTempPath(), $"gansharp-bench-{Environment.ProcessId}");
+        try
+        {
+            var engine = FamilyWorkloads.Engine(workload, o, data, scratch);
+            var bare = FamilyWorkloads.Bare(workload, o, data);
+            // The same networks: the engine's and the bare loop's parameter counts (pytorch_bench.py prints and checks its own).
+            var system = engine.Trainer.System;
+            long g = FamilyWorkloads.ParameterCount(system.Network("G")), d = FamilyWorkloads.ParameterCount(system.Network("D"));
+            long bareG = FamilyWorkloads.ParameterCount(bare.G), bareD = FamilyWorkloads.ParameterCount(bare.D);
+            log.WriteLine($"[{workload}] parameters G {g:N0}, D {d:N0} (engine); G {bareG:N0}, D {bareD:N0} (bare)");
+            if (g != bareG || d != bareD)
+            {
+                engine.Dispose();
+                bare.Dispose();
+                throw new InvalidOperationException($"{workload}: the bare loop's networks differ from the engine's: update FamilyWorkloads.cs");
+            }
+            var c = Measure(workload, workload, 2, new Contender("engine", engine), new Contender("bare", bare));
+            results.Add(new Measured(c, workload, FamilyWorkloads.Describe(workload), o.Batch, "ms/iteration")
+            {
+                PyTorchMs = pytorch.Ms(c.Id),
+                Extra = new JsonObject { ["parameters_g"] = g, ["parameters_d"] = d },
+            });
+        }
+        finally
+        {
+            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        }
     }
 
     /// <summary>A copy of <paramref name="template"/>: every knob auto (as the template has them).</summary>

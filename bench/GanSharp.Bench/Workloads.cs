@@ -15,7 +15,12 @@ public sealed record Knob(string Name, Action<GanOptions> TurnOn, bool ConvOnly 
 /// <summary>The benchmark's workloads: options, synthetic data, how long to run each.</summary>
 public static class Workloads
 {
-    public static readonly string[] All = { "mlp2d", "dcgan28", "dcgan64", "sample64", "memory", "gemm", "knobs", "batch-scaling", "cost" };
+    public static readonly string[] All =
+    {
+        "mlp2d", "dcgan28", "dcgan64", "sample64", "memory", "gemm",
+        FamilyWorkloads.Srgan, FamilyWorkloads.Pix2Pix, FamilyWorkloads.GanCls, FamilyWorkloads.Progressive,
+        "knobs", "batch-scaling", "cost",
+    };
 
     /// <summary>What runs without --workloads: all but the slow knob and batch-size sweeps (several minutes each).</summary>
     public static readonly string[] Default = All.Except(new[] { "knobs", "batch-scaling", "cost" }).ToArray();
@@ -135,6 +140,14 @@ public static class Workloads
             ("batch-scaling", true) => new Plan(1, 1, 1),
             ("cost", false) => new Plan(2, 3, 3),
             ("cost", true) => new Plan(1, 1, 1),
+            (FamilyWorkloads.Srgan, false) => new Plan(2, 3, 3),
+            (FamilyWorkloads.Srgan, true) => new Plan(1, 1, 1),
+            (FamilyWorkloads.Pix2Pix, false) => new Plan(5, 5, 10),
+            (FamilyWorkloads.Pix2Pix, true) => new Plan(1, 1, 1),
+            (FamilyWorkloads.GanCls, false) => new Plan(2, 3, 3),
+            (FamilyWorkloads.GanCls, true) => new Plan(1, 1, 1),
+            (FamilyWorkloads.Progressive, false) => new Plan(5, 5, 10),
+            (FamilyWorkloads.Progressive, true) => new Plan(1, 1, 1),
             _ => throw new ArgumentException($"no plan for {id}"),
         };
         return rounds is { } r ? p with { Rounds = r } : p;
