@@ -69,6 +69,10 @@ public sealed class GanOptions
     public double LrG { get; set; } = 2e-4;
     [Option("Adam learning rate of D (default 2e-4)")]
     public double LrD { get; set; } = 2e-4;
+
+    /// <summary>Fraction of the run, at its end, over which both learning rates fall linearly to 0; 0: constant.</summary>
+    [Option("Linear learning-rate decay to 0 over this last fraction of the run (e.g. 0.5; 0: constant)")]
+    public double LrDecay { get; set; }
     [Option("Adam betas of G (default 0.5 0.999)")]
     public double[] BetasG { get; set; } = { 0.5, 0.999 };
     [Option("Adam betas of D (default 0.5 0.999)")]
@@ -379,6 +383,7 @@ public sealed class GanOptions
         if (Depth < 0) throw new ArgumentException($"--depth must not be negative (got {Depth})");
         if (Threads < 0) throw new ArgumentException($"--threads must not be negative (got {Threads})");
         if (LrG <= 0 || LrD <= 0) throw new ArgumentException("learning rates must be positive");
+        if (!(LrDecay >= 0 && LrDecay <= 1)) throw new ArgumentException($"--lr-decay must be a fraction of the run in [0, 1] (got {LrDecay})");
         foreach (var b in new[] { BetasG, BetasD })
             if (b is null || b.Length != 2 || b.Any(x => x < 0 || x >= 1))
                 throw new ArgumentException("betas must be two numbers in [0, 1)");

@@ -194,6 +194,14 @@ public sealed class Trainer : IDisposable
     /// <summary>Called for each update of the "D" group (for tests of the k-step schedule).</summary>
     public event Action<int>? DiscriminatorStepTaken;
 
+    /// <summary>
+    /// The --lr-decay multiplier for step <paramref name="step"/> (1-based) of <paramref name="steps"/>: 1 until the
+    /// last <paramref name="fraction"/> of the run, then falling linearly, (steps − step + 1) / (fraction · steps),
+    /// to 1 / (fraction · steps) at the last step. A function of the step alone, so a resumed run continues it.
+    /// </summary>
+    public static double LinearDecay(int step, int steps, double fraction) =>
+        Math.Clamp((steps - step + 1) / (fraction * steps), 0, 1);
+
     /// <summary>One step: every phase of the system in order.</summary>
     public StepStats TrainStep()
     {
@@ -207,6 +215,7 @@ public sealed class Trainer : IDisposable
         System.Progress = (double)(step - 1) / Options.Steps;
         foreach (var (name, group) in _groups)
             if (group.LrSchedule is { } schedule) _optimizers[name].Lr = group.Lr * schedule(step);
+            else if (Options.LrDecay > 0) _optimizers[name].Lr = group.Lr * LinearDecay(step, Options.Steps, Options.LrDecay);
 
         var losses = new List<KeyValuePair<string, double>>();
         var stats = new List<KeyValuePair<string, double>>();

@@ -11,7 +11,7 @@ namespace GanSharp.Training;
 /// The unrolled GAN generator loss with gradients through the unrolled updates (Metz et al. 2017, "Unrolled
 /// Generative Adversarial Networks"): D's parameters θ₀ = θ_D take k Adam steps θᵢ = θᵢ₋₁ − Adam(∇L_D(θᵢ₋₁)),
 /// built in the autograd graph (create_graph), with D's own optimizer state as the starting moments; G's loss is
-/// then L_G(θ_k), and its gradient flows into G through D's future parameters and through the generated samples
+/// then L_G(θ_k) − L_D^real(θ_k) (the value function at the unrolled D), and its gradient flows into G through D's future parameters and through the generated samples
 /// of every unrolled step. TorchSharp has no functional_call, so D is evaluated over an explicit parameter list
 /// by <see cref="Forward"/>, which interprets the layers GanSharp's plain discriminators are built from (Linear,
 /// maxout, Conv2d, BatchNorm2d with batch statistics, LeakyReLU/ReLU, Flatten, Identity); discriminators with other
@@ -85,8 +85,35 @@ public static class UnrolledGan
             theta = next;
         }
         var fakeG = system.Generate(system.SampleLatent(lastBatch.Real.shape[0], rng), lastBatch.Labels);
-        return GanLosses.Generator(o.Loss, Forward(d, theta, fakeG), o.GLoss);
+        // The paper's surrogate is the value function at the unrolled D, f(θ_G, θ_D^k(θ_G)) (the reference code
+        // minimises −L_D(θ_k) on real and generated data). Its real-data half depends on θ_G through θ_D^k: G is
+        // pulled to where moving D's update would lower D's score on the real data, i.e. onto uncovered modes.
+        // Without it only the generated half is left, whose second-order term pushes G's samples apart (a spread
+        // that ignores the data; see docs/stability.md). G's own half keeps --g-loss (non-saturating by default).
+        var realK = o.SeparateBatches ? Forward(d, theta, lastBatch.Real) : null;
+        Tensor fakeK;
+        if (realK is null)
+        {
+            var outputs = Forward(d, theta, cat(new[] { lastBatch.Real, fakeG }, 0));
+            long half = outputs.shape[0] / 2;
+            realK = outputs.narrow(0, 0, half);
+            fakeK = outputs.narrow(0, half, half);
+        }
+        else fakeK = Forward(d, theta, fakeG);
+        return GanLosses.Generator(o.Loss, fakeK, o.GLoss) - DiscriminatorRealHalf(o.Loss, realK, o.RealLabel);
     }
+
+    /// <summary>The real-data half of <see cref="GanLosses.Discriminator"/> (every D loss here is a sum of a real and a generated half).</summary>
+    public static Tensor DiscriminatorRealHalf(LossKind kind, Tensor real, double realTarget) => kind switch
+    {
+        LossKind.Gan => realTarget == 1.0
+            ? nn.functional.softplus(-real).mean()
+            : (realTarget * nn.functional.softplus(-real) + (1 - realTarget) * nn.functional.softplus(real)).mean(),
+        LossKind.Wgan or LossKind.WganGp => -real.mean(),
+        LossKind.Hinge => nn.functional.relu(1 - real).mean(),
+        LossKind.Lsgan => 0.5 * (real - realTarget).pow(2).mean(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
 
     /// <summary>D(x) with parameters taken from <paramref name="p"/> (names as in D's named_parameters).</summary>
     public static Tensor Forward(Discriminator d, IReadOnlyDictionary<string, Tensor> p, Tensor x)
