@@ -30,7 +30,7 @@ public sealed class PhotoFeatureNet : Module<Tensor, Tensor>
     /// <summary>The committed weights (src/GanSharp/Families/ImageToImage/Weights/photo-featnet.ckpt, see its README).</summary>
     public const string CommittedName = "photo-featnet";
     public const string CommittedResource = "GanSharp.Families.ImageToImage.Weights.photo-featnet.ckpt";
-    public const string CommittedSha256 = "";
+    public const string CommittedSha256 = "5b9cc5b11e6eee38cb86203cf2004f6cd88fd9ee40b6b0c636bf88fbb6a7c0e1";
 
     private readonly Sequential trunk;
     private readonly Linear head;
