@@ -11,7 +11,13 @@ public static class ImageTensor
     {
         var (pixels, w, h, c) = ImageFile.Load(path, channels);
         using var hwc = tensor(pixels, new long[] { h, w, c });
-        return hwc.permute(2, 0, 1).contiguous();
+        // The permuted view is named and disposed after the copy. Written as hwc.permute(...).contiguous(), the
+        // view's .NET object is unreachable while libtorch copies from it; in an optimised build a GC started by
+        // another thread at that moment finalizes it and frees the view under the copy (a general-protection fault
+        // in libtorch_cpu's copy kernels, seen in a background 'featnet train'). The same holds for TorchSharp's
+        // implicit Scalars (1, 0.5, ...): where a long native call takes one, ToBytes keeps its own alive.
+        using var chw = hwc.permute(2, 0, 1);
+        return chw.contiguous();
     }
 
     /// <summary>Writes a uint8 C×H×W (or 1×C×H×W) tensor as a PNG.</summary>
@@ -30,8 +36,9 @@ public static class ImageTensor
     public static Tensor ToBytes(Tensor values)
     {
         using var scope = NewDisposeScope();
+        using TorchSharp.Scalar half = 0.5, lo = 0, hi = 255;   // kept alive through the native calls (see Load)
         // round half away from zero: sign(x)·floor(|x| + 0.5); then clamp
-        var r = values.abs().add(0.5).floor().mul(values.sign());
-        return r.clamp(0, 255).to_type(ScalarType.Byte).MoveToOuterDisposeScope();
+        var r = values.abs().add(half).floor().mul(values.sign());
+        return r.clamp(lo, hi).to_type(ScalarType.Byte).MoveToOuterDisposeScope();
     }
 }

@@ -73,6 +73,7 @@ public static class MatlabImresize
         var shape = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
         shape[dim] = outLength;
         Tensor? sum = null;
+        using TorchSharp.Scalar one = 1;   // add_'s alpha, kept alive through the native call (see ImageTensor.Load)
         for (int j = 0; j < taps; j++)
         {
             var wj = new double[outLength];
@@ -92,7 +93,7 @@ public static class MatlabImresize
             if (sum is null) sum = term;
             else
             {
-                sum.add_(term);
+                sum.add_(term, one);
                 term.Dispose();
             }
         }

@@ -30,7 +30,7 @@ public sealed class PhotoFeatureNet : Module<Tensor, Tensor>
     /// <summary>The committed weights (src/GanSharp/Families/ImageToImage/Weights/photo-featnet.ckpt, see its README).</summary>
     public const string CommittedName = "photo-featnet";
     public const string CommittedResource = "GanSharp.Families.ImageToImage.Weights.photo-featnet.ckpt";
-    public const string CommittedSha256 = "";
+    public const string CommittedSha256 = "5b9cc5b11e6eee38cb86203cf2004f6cd88fd9ee40b6b0c636bf88fbb6a7c0e1";
 
     private readonly Sequential trunk;
     private readonly Linear head;
@@ -177,13 +177,15 @@ public sealed class PhotoFeatureNet : Module<Tensor, Tensor>
         net.train();
         double lossSum = 0, accSum = 0;
         int count = 0;
+        // Scalars kept alive through the native calls that read them (see ImageTensor.Load on implicit temporaries).
+        using Scalar scale = 127.5, one = 1, half = 0.5;
         for (int step = 1; step <= steps; step++)
         {
             using var scope = NewDisposeScope();
             foreach (var group in opt.ParamGroups) group.LearningRate = lr * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / steps));
             var idx = randint(0, patches.shape[0], new long[] { batch }, generator: g); // cpu: featnet train runs on the CPU
-            var x = patches.index_select(0, idx).to_type(ScalarType.Float32).div_(127.5).sub_(1);
-            var flip = rand(new long[] { batch, 1, 1, 1 }, generator: g).lt(0.5); // cpu: featnet train runs on the CPU
+            var x = patches.index_select(0, idx).to_type(ScalarType.Float32).div_(scale).sub_(one);
+            var flip = rand(new long[] { batch, 1, 1, 1 }, generator: g).lt(half); // cpu: featnet train runs on the CPU
             x = where(flip, x.flip(3), x);
             var (inputs, labels) = AllRotations(x);
             opt.zero_grad();
@@ -223,10 +225,11 @@ public sealed class PhotoFeatureNet : Module<Tensor, Tensor>
         {
             using var _ = inference_mode();
             long correct = 0, total = 0;
+            using Scalar scale = 127.5, one = 1;   // kept alive through the native calls (see ImageTensor.Load)
             for (long i = 0; i < patches.shape[0]; i += batch)
             {
                 using var scope = NewDisposeScope();
-                var x = patches.narrow(0, i, Math.Min(batch, patches.shape[0] - i)).to_type(ScalarType.Float32).div(127.5).sub(1);
+                var x = patches.narrow(0, i, Math.Min(batch, patches.shape[0] - i)).to_type(ScalarType.Float32).div(scale).sub(one);
                 var (inputs, labels) = AllRotations(x);
                 correct += call(inputs).argmax(1).eq(labels).sum().item<long>();
                 total += labels.shape[0];

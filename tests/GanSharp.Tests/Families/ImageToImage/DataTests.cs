@@ -229,6 +229,26 @@ public class DataTests
     }
 
     [Fact]
+    public void CropLrIsResizedInChunksEqualToOneWholeResizeAndScaleOneIsACopy()
+    {
+        // More crops than one chunk, with a ragged last chunk: the chunked LR must equal a whole-set resize bit for bit.
+        int n = SrData.ResizeChunk + 3;
+        using var g = new TorchSharp.torch.Generator(7);
+        using var hr = randint(0, 256, new long[] { n, 3, 8, 8 }, dtype: ScalarType.Byte, generator: g);
+        using var chunked = SrData.Downscale(hr, 4);
+        using var whole = MatlabImresize.ResizeBytes(hr, 0.25);
+        Assert.Equal(new long[] { n, 3, 2, 2 }, chunked.shape);
+        Assert.True(chunked.eq(whole).all().item<bool>());
+        // Scale 1 (featnet's patches): the LR is the HR itself, in its own storage.
+        using var same = SrData.Downscale(hr, 1);
+        Assert.True(same.eq(hr).all().item<bool>());
+        same[0, 0, 0, 0] = tensor((byte)(hr[0, 0, 0, 0].item<byte>() ^ 1));
+        Assert.False(same.eq(hr).all().item<bool>());
+        using var identity = MatlabImresize.ResizeBytes(hr.narrow(0, 0, 4), 1.0);
+        Assert.True(identity.eq(hr.narrow(0, 0, 4)).all().item<bool>());   // skipping the ×1 resize changes nothing
+    }
+
+    [Fact]
     public void SrCropsSkipSmallPhotosAndRejectBadSizes()
     {
         using var dir = new TempDir();

@@ -103,6 +103,23 @@ public sealed class SrToolsTests
         Assert.StartsWith($"'{Path.Combine(tmp.Path, "junk.ckpt")}' is not a photo feature network weights file", e.Message);
     }
 
+    [Fact]
+    public void TheCommittedNetworkLoadsByNameWithItsSha256AndIsTheTrainedFileInTheTree()
+    {
+        var (net, name, sha) = PhotoFeatureNet.Load(PhotoFeatureNet.CommittedName);
+        using var _n = net;
+        Assert.Equal("photo-featnet", name);
+        Assert.Equal(64, PhotoFeatureNet.CommittedSha256.Length);
+        Assert.Equal(PhotoFeatureNet.CommittedSha256, sha);
+        string file = Path.Combine(TestUtil.RepoRoot(), "src", "GanSharp", "Families", "ImageToImage", "Weights", "photo-featnet.ckpt");
+        Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))));
+        var (header, tensors) = GanSharp.Training.CheckpointFile.Load(file);
+        foreach (var t in tensors.Values) t.Dispose();
+        Assert.Equal(PhotoFeatureNet.Arch, (string?)header["arch"]);
+        Assert.True((double)header["rotation-accuracy-test"]! > 0.25, "the committed network should beat chance (25 %) on the test photos");
+        Assert.All(net.parameters(), p => Assert.False(p.requires_grad));
+    }
+
     static void CheckpointFileOf(string path)
     {
         using var cnn = new DomainCnn();
