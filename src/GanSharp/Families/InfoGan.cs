@@ -60,6 +60,24 @@ public sealed class InfoGanSystem : GanSystem
         return cat(new[] { z, OneHot(c) }, 1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// G([z, one-hot(c)]); a given <paramref name="condition"/> (code values, length n) replaces the latents' code, so
+    /// the progress grid and `gansharp sample` show one code per row. Training passes none: the codes drawn stay.
+    /// </summary>
+    public override Tensor Generate(Tensor z, Tensor? condition = null)
+    {
+        if (condition is null) return base.Generate(z);
+        using var scope = NewDisposeScope();
+        var latent = cat(new[] { z.narrow(1, 0, Options.ZDim), OneHot(condition.to_type(ScalarType.Int64)) }, 1);
+        return base.Generate(latent).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Row i of the progress grid is code i: K rows of ceil(n / K) samples (what each code value draws).</summary>
+    public override Tensor? GridCondition(long n) =>
+        arange(Classes, dtype: ScalarType.Int64, device: Device).repeat_interleave(GridColumns(n)!.Value);
+
+    public override int? GridColumns(long n) => (int)Math.Max(1, (n + Classes - 1) / Classes);
+
     /// <summary>The code c of latents made by <see cref="SampleLatent"/> (the index of the one-hot part).</summary>
     public Tensor Code(Tensor latent) => latent.narrow(1, Options.ZDim, Classes).argmax(1);
 

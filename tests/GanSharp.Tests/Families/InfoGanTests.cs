@@ -3,6 +3,7 @@ using GanSharp.Runs;
 using GanSharp.Training;
 using Xunit;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace GanSharp.Tests.Families;
 
@@ -50,6 +51,26 @@ public sealed class InfoGanTests
         var counts = code.bincount(null, 5).data<long>().ToArray();
         Assert.All(counts, c => Assert.InRange(c, 50, 130));      // uniform over 5: 80 each
         Assert.Equal(8 + 5, ((TorchSharp.Modules.Linear)system.G.named_modules().First(m => m.name == "fc").module).in_features);
+    }
+
+    /// <summary>The grid shows code i in row i; a condition replaces the latents' code and keeps z.</summary>
+    [Fact]
+    public void AConditionSetsTheCodeAndTheGridHasOneCodePerRow()
+    {
+        using var data = TestUtil.TinyImages(32);
+        using var system = (InfoGanSystem)GanFamilies.Create(Info(classes: 3), data.ExampleShape, data.NumClasses);
+        Assert.Equal(new long[] { 0, 0, 1, 1, 2, 2 }, system.GridCondition(5)!.data<long>().ToArray());
+        Assert.Equal(2, system.GridColumns(5));
+        system.G.eval();
+        using var g = new Generator(4);
+        using var z = system.SampleLatent(6, g);
+        using var codes = tensor(new long[] { 2, 0, 1, 1, 0, 2 });
+        using var expected = system.G.call(cat(new[] { z.narrow(1, 0, 8), functional.one_hot(codes, 3).to_type(ScalarType.Float32) }, 1));
+        using var actual = system.Generate(z, codes);
+        Assert.True(actual.equal(expected).all().item<bool>());
+        using var own = system.Generate(z);
+        using var direct = system.G.call(z);
+        Assert.True(own.equal(direct).all().item<bool>());
     }
 
     /// <summary>
