@@ -30,8 +30,18 @@ public sealed class DcGanFamily : IGanFamily
 
     public string? DefaultPreset(string? data, string? arch) => data is null or "mnist" ? "dcgan-mnist" : null;
 
+    /// <summary>InfoGAN's categorical latent code (Chen et al. 2016; <see cref="InfoGanSystem"/>).</summary>
+    public IReadOnlyList<OptionSpec> Options => new[]
+    {
+        OptionSpec.Of("info-classes", 0, "dcgan: InfoGAN categorical latent code with K values, read back from G's images by a head Q on D (Chen et al. 2016; no labels used; default 0: off)"),
+        OptionSpec.Of("info-weight", 1.0, "dcgan: weight λ of the InfoGAN information term in the D and G losses (default 1; with --info-classes)"),
+    };
+
     public GanSystem Create(GanOptions options, long[] exampleShape, int numClasses)
     {
+        int infoClasses = options.Get<int>("info-classes");
+        if (infoClasses != 0)
+            return InfoGanSystem.Create(options, exampleShape, GanModels.ResolveArch(options, exampleShape), infoClasses, options.Get<double>("info-weight"));
         var (g, d) = GanModels.Build(options, exampleShape);
         return new GanSystem(g, d, options, exampleShape);
     }
