@@ -41,7 +41,7 @@ let _ng = torch.no_grad()
 // (A) linear probe of phi on the dataset's own captions (varied templates, synonyms, word orders), for the frozen
 // encoder of the first run and for the R-precision judge's text encoder (trained separately, same objective)
 // (the judge is loaded after the first probe, so the first probe's random state does not depend on it)
-let judgeEncoder = lazy (let struct(t, _) = GanSharp.Metrics.TextToImageJudges.RPrecisionJudge(null, null) in t.eval(); t)
+let judgeEncoder = lazy (let struct(t, _) = GanSharp.Metrics.TextToImageJudges.RPrecisionJudge(IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "gansharp", "stats"), null) in t.eval(); t)
 let encoders : (string * (unit -> torch.Tensor -> torch.Tensor))[] = [|
     sprintf "the frozen text encoder of %s" runs.[0], (fun () -> fun ids -> sys0.EncodeText(ids))
     "the R-precision judge's text encoder", (fun () -> let t = judgeEncoder.Force() in fun (ids: torch.Tensor) -> t.call(ids, ids.ne(torch.tensor(0L)))) |]
