@@ -6,7 +6,8 @@
 //     with one attribute swapped: the relative change of phi, of G's compressed embedding (FC 128 + LeakyReLU), and the
 //     mean per-pixel change of G's image at the same z (eval-mode BatchNorm); the data's own change is the mean
 //     per-pixel difference of real training pairs that differ in that one attribute only.
-// usage: dotnet fsi bench/text-to-image-cond-probe.fsx RUN [RUN...]   (gan-cls runs or checkpoints)
+// usage: dotnet fsi bench/text-to-image-cond-probe.fsx [--no-images] RUN [RUN...]   (gan-cls runs or checkpoints;
+//        --no-images: part A only)
 #I __SOURCE_DIRECTORY__
 #I "../src/GanSharp.Cli/bin/Release/net10.0"
 #r "TorchSharp.dll"
@@ -31,49 +32,60 @@ let train = CaptionedShapes.Load(20000, 32, 1L, "train", null)
 let test = CaptionedShapes.Load(400, 32, 1L, "test", null)
 let trainSingle, trainAt = singleOf train
 let testSingle, testAt = singleOf test
-let runs = fsi.CommandLineArgs |> Array.skip 1
+let args = fsi.CommandLineArgs |> Array.skip 1
+let noImages = args |> Array.contains "--no-images"
+let runs = args |> Array.filter (fun a -> a <> "--no-images")
 let first = Sampler.Load(runs.[0])
 let sys0 = first.System :?> GanClsSystem
 let _ng = torch.no_grad()
-// (A) linear probe of phi on the dataset's own captions (varied templates, synonyms, word orders)
-let embedAll (d: TensorDataset) (idx: int[]) =
-    let caps = d.ExtraFields.["captions"]                               // N×K×L
-    let rows = caps.index_select(0L, torch.tensor(idx |> Array.map int64))
-    let k = rows.shape.[1]
-    let flat = rows.reshape(-1L, rows.shape.[2])
-    let chunks = [| for s in 0L .. 1000L .. flat.shape.[0] - 1L -> sys0.EncodeText(flat.narrow(0L, s, min 1000L (flat.shape.[0] - s))) |]
-    torch.cat(chunks, 0L), k
-let labelsOf (at: int64[]) (idx: int[]) (k: int64) (a: int) =
-    torch.tensor(idx |> Array.collect (fun i -> Array.replicate (int k) at.[i*10 + a]))
-let nTrain = min 4000 trainSingle.Length
-let xTr, kTr = embedAll train trainSingle.[.. nTrain - 1]
-let xTe, kTe = embedAll test testSingle
-let mu = xTr.mean([| 0L |], keepdim = true)
-let sd = xTr.std(0L, keepdim = true) + 1e-6
-let zTr = (xTr - mu) / sd
-let zTe = (xTe - mu) / sd
-printfn "(A) linear probe of phi(t) (frozen text encoder of %s, dim %d): %d training captions (%d single-object images x %d), %d test captions" runs.[0] xTr.shape.[1] xTr.shape.[0] nTrain kTr xTe.shape.[0]
-for j in 0 .. names.Length - 1 do
-    let yTr = labelsOf trainAt trainSingle.[.. nTrain - 1] kTr attrIndex.[j]
-    let yTe = labelsOf testAt testSingle kTe attrIndex.[j]
-    // least squares onto one-hot labels with a bias column (ridge 1e-3), solved in closed form: a converged linear probe
-    let withBias (x: torch.Tensor) = torch.cat([| x; torch.ones(x.shape.[0], 1L) |], 1L)
-    let xb = withBias zTr
-    let c = int64 classes.[j]
-    let onehot = torch.nn.functional.one_hot(yTr, c).to_type(torch.float32)
-    let w = torch.linalg.solve(xb.t().matmul(xb) + torch.eye(xb.shape.[1]) * 1e-3, xb.t().matmul(onehot))
-    let acc (x: torch.Tensor) (y: torch.Tensor) = (withBias x).matmul(w).argmax(1L).eq(y).to_type(torch.float32).mean().item<float32>()
-    // and a softmax (logistic) probe: 300 full-batch Adam steps, lr 0.01
-    let lin = torch.nn.Linear(zTr.shape.[1], c)
-    let opt = torch.optim.Adam(lin.parameters(), 0.01)
-    for _ in 1 .. 300 do
-        use _step = torch.NewDisposeScope()
-        use _g = torch.enable_grad()
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(lin.call(zTr), yTr).backward()
-        opt.step() |> ignore
-    let accL (x: torch.Tensor) (y: torch.Tensor) = lin.call(x).argmax(1L).eq(y).to_type(torch.float32).mean().item<float32>()
-    printfn "  %-10s least squares: train %.3f test %.3f | softmax: train %.3f test %.3f  (chance %.3f)" names.[j] (acc zTr yTr) (acc zTe yTe) (accL zTr yTr) (accL zTe yTe) (1.0 / float classes.[j])
+// (A) linear probe of phi on the dataset's own captions (varied templates, synonyms, word orders), for the frozen
+// encoder of the first run and for the R-precision judge's text encoder (trained separately, same objective)
+// (the judge is loaded after the first probe, so the first probe's random state does not depend on it)
+let judgeEncoder = lazy (let struct(t, _) = GanSharp.Metrics.TextToImageJudges.RPrecisionJudge(IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "gansharp", "stats"), null) in t.eval(); t)
+let encoders : (string * (unit -> torch.Tensor -> torch.Tensor))[] = [|
+    sprintf "the frozen text encoder of %s" runs.[0], (fun () -> fun ids -> sys0.EncodeText(ids))
+    "the R-precision judge's text encoder", (fun () -> let t = judgeEncoder.Force() in fun (ids: torch.Tensor) -> t.call(ids, ids.ne(torch.tensor(0L)))) |]
+for (encName, makeEncode) in encoders do
+    let encode = makeEncode ()
+    let embedAll (d: TensorDataset) (idx: int[]) =
+        let caps = d.ExtraFields.["captions"]                               // N×K×L
+        let rows = caps.index_select(0L, torch.tensor(idx |> Array.map int64))
+        let k = rows.shape.[1]
+        let flat = rows.reshape(-1L, rows.shape.[2])
+        let chunks = [| for s in 0L .. 1000L .. flat.shape.[0] - 1L -> encode(flat.narrow(0L, s, min 1000L (flat.shape.[0] - s))) |]
+        torch.cat(chunks, 0L), k
+    let labelsOf (at: int64[]) (idx: int[]) (k: int64) (a: int) =
+        torch.tensor(idx |> Array.collect (fun i -> Array.replicate (int k) at.[i*10 + a]))
+    let nTrain = min 4000 trainSingle.Length
+    let xTr, kTr = embedAll train trainSingle.[.. nTrain - 1]
+    let xTe, kTe = embedAll test testSingle
+    let mu = xTr.mean([| 0L |], keepdim = true)
+    let sd = xTr.std(0L, keepdim = true) + 1e-6
+    let zTr = (xTr - mu) / sd
+    let zTe = (xTe - mu) / sd
+    printfn "(A) linear probe of phi(t) (%s, dim %d): %d training captions (%d single-object images x %d), %d test captions" encName xTr.shape.[1] xTr.shape.[0] nTrain kTr xTe.shape.[0]
+    for j in 0 .. names.Length - 1 do
+        let yTr = labelsOf trainAt trainSingle.[.. nTrain - 1] kTr attrIndex.[j]
+        let yTe = labelsOf testAt testSingle kTe attrIndex.[j]
+        // least squares onto one-hot labels with a bias column (ridge 1e-3), solved in closed form: a converged linear probe
+        let withBias (x: torch.Tensor) = torch.cat([| x; torch.ones(x.shape.[0], 1L) |], 1L)
+        let xb = withBias zTr
+        let c = int64 classes.[j]
+        let onehot = torch.nn.functional.one_hot(yTr, c).to_type(torch.float32)
+        let w = torch.linalg.solve(xb.t().matmul(xb) + torch.eye(xb.shape.[1]) * 1e-3, xb.t().matmul(onehot))
+        let acc (x: torch.Tensor) (y: torch.Tensor) = (withBias x).matmul(w).argmax(1L).eq(y).to_type(torch.float32).mean().item<float32>()
+        // and a softmax (logistic) probe: 300 full-batch Adam steps, lr 0.01
+        let lin = torch.nn.Linear(zTr.shape.[1], c)
+        let opt = torch.optim.Adam(lin.parameters(), 0.01)
+        for _ in 1 .. 300 do
+            use _step = torch.NewDisposeScope()
+            use _g = torch.enable_grad()
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(lin.call(zTr), yTr).backward()
+            opt.step() |> ignore
+        let accL (x: torch.Tensor) (y: torch.Tensor) = lin.call(x).argmax(1L).eq(y).to_type(torch.float32).mean().item<float32>()
+        printfn "  %-10s least squares: train %.3f test %.3f | softmax: train %.3f test %.3f  (chance %.3f)" names.[j] (acc zTr yTr) (acc zTe yTe) (accL zTr yTr) (accL zTe yTe) (1.0 / float classes.[j])
+if noImages then exit 0
 // (B) real images: mean per-pixel |x_i - x_j| over single-object training pairs that differ in exactly one attribute
 let xs = train.Gather(torch.tensor(trainSingle |> Array.map int64))   // [-1, 1]
 let key (i: int) = [| for a in attrIndex -> trainAt.[i*10 + a] |]
