@@ -86,7 +86,7 @@ public static class BlasCommand
         foreach (var s in shapes.Append(new LinearShape(2048, 2048, 2048, "gemm 2048² (forward + backward)")))
         {
             using var scope = NewDisposeScope();
-            var g = new TorchSharp.torch.Generator(1);                                  // cpu: timing the CPU BLAS
+            using var g = new TorchSharp.torch.Generator(1);                            // cpu: timing the CPU BLAS
             var x = randn([s.Batch, s.In], generator: g).requires_grad_(true);         // cpu: as above
             var w = randn([s.Out, s.In], generator: g).requires_grad_(true);           // cpu: as above
             var b = randn([s.Out], generator: g).requires_grad_(true);                 // cpu: as above

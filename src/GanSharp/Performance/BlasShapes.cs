@@ -58,7 +58,7 @@ public static class BlasShapes
     public static (Tensor Y, Tensor DX, Tensor DW) Run(LinearShape s, long seed)
     {
         using var scope = NewDisposeScope();
-        var g = new TorchSharp.torch.Generator((ulong)seed);     // cpu: a check of the CPU BLAS
+        using var g = new TorchSharp.torch.Generator((ulong)seed);     // cpu: a check of the CPU BLAS
         var x = randn([s.Batch, s.In], generator: g).requires_grad_(true);                 // cpu: the CPU BLAS check
         var w = (randn([s.Out, s.In], generator: g) / Math.Sqrt(s.In)).requires_grad_(true);  // cpu: as above
         var b = randn([s.Out], generator: g);                                                // cpu: as above
