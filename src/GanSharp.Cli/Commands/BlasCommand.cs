@@ -50,6 +50,7 @@ public static class BlasCommand
             Console.WriteLine($"CPU: {vendor}, AVX-512F {(Avx512F.IsSupported ? "yes" : "no")}, {Environment.ProcessorCount} cores; {BlasPath.EnvironmentVariable}={BlasPath.Name(mode)}");
             Console.WriteLine($"auto here: MLP-only training → {Describe(BlasPath.Decide(BlasMode.Auto, vendor, true), vendor)}; convolutional → {Describe(BlasPath.Decide(BlasMode.Auto, vendor, false), vendor)}");
             Console.WriteLine($"this process: {state}");
+            if (r.GetValue(check) is null && !r.GetValue(time)) return 0;
             var shapes = BlasShapes.Used();
             if (r.GetValue(check) is { } file)
             {

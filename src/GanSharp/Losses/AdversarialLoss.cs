@@ -22,13 +22,13 @@ public static class AdversarialLoss
     /// Discriminator loss −[mean log D(x) + mean log(1 − D(G(z)))], with an optional soft real target
     /// (one-sided label smoothing: realTarget 0.9 gives −[0.9 log D(x) + 0.1 log(1 − D(x))]).
     /// </summary>
-    public static Tensor Discriminator(Tensor realLogits, Tensor fakeLogits, double realTarget = 1.0)
-    {
-        var real = realTarget == 1.0
-            ? nn.functional.softplus(-realLogits).mean()
-            : (realTarget * nn.functional.softplus(-realLogits) + (1 - realTarget) * nn.functional.softplus(realLogits)).mean();
-        return real + nn.functional.softplus(fakeLogits).mean();
-    }
+    public static Tensor Discriminator(Tensor realLogits, Tensor fakeLogits, double realTarget = 1.0) =>
+        DiscriminatorReal(realLogits, realTarget) + nn.functional.softplus(fakeLogits).mean();
+
+    /// <summary>The real-data half of <see cref="Discriminator"/>: −mean[t log D(x) + (1 − t) log(1 − D(x))].</summary>
+    public static Tensor DiscriminatorReal(Tensor realLogits, double realTarget = 1.0) => realTarget == 1.0
+        ? nn.functional.softplus(-realLogits).mean()
+        : (realTarget * nn.functional.softplus(-realLogits) + (1 - realTarget) * nn.functional.softplus(realLogits)).mean();
 
     /// <summary>Generator loss on D's logits for generated samples.</summary>
     public static Tensor Generator(Tensor fakeLogits, GeneratorLossKind kind) => kind switch

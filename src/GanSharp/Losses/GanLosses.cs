@@ -43,6 +43,19 @@ public static class GanLosses
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
+    /// <summary>
+    /// The real-data half of <see cref="Discriminator"/> (each D loss is a real half plus a generated half), for the
+    /// value function at an unrolled D (<see cref="Training.UnrolledGan"/>).
+    /// </summary>
+    public static Tensor DiscriminatorReal(LossKind kind, Tensor real, double realTarget = 1.0) => kind switch
+    {
+        LossKind.Gan => AdversarialLoss.DiscriminatorReal(real, realTarget),
+        LossKind.Wgan or LossKind.WganGp => -real.mean(),
+        LossKind.Hinge => nn.functional.relu(1 - real).mean(),
+        LossKind.Lsgan => 0.5 * (real - realTarget).pow(2).mean(),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
     /// <summary>G's loss on D's outputs for generated samples.</summary>
     public static Tensor Generator(LossKind kind, Tensor fake, GeneratorLossKind ganLoss = GeneratorLossKind.NonSaturating) => kind switch
     {

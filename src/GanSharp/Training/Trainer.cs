@@ -197,7 +197,8 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// The --lr-decay multiplier for step <paramref name="step"/> (1-based) of <paramref name="steps"/>: 1 until the
     /// last <paramref name="fraction"/> of the run, then falling linearly, (steps − step + 1) / (fraction · steps),
-    /// to 1 / (fraction · steps) at the last step. A function of the step alone, so a resumed run continues it.
+    /// to 1 / (fraction · steps) at the last step. A function of the step and the run length, so a resumed run continues
+    /// it; raising --steps on resume moves the decay window to the new end.
     /// </summary>
     public static double LinearDecay(int step, int steps, double fraction) =>
         Math.Clamp((steps - step + 1) / (fraction * steps), 0, 1);

@@ -100,20 +100,8 @@ public static class UnrolledGan
             fakeK = outputs.narrow(0, half, half);
         }
         else fakeK = Forward(d, theta, fakeG);
-        return GanLosses.Generator(o.Loss, fakeK, o.GLoss) - DiscriminatorRealHalf(o.Loss, realK, o.RealLabel);
+        return GanLosses.Generator(o.Loss, fakeK, o.GLoss) - GanLosses.DiscriminatorReal(o.Loss, realK, o.RealLabel);
     }
-
-    /// <summary>The real-data half of <see cref="GanLosses.Discriminator"/> (every D loss here is a sum of a real and a generated half).</summary>
-    public static Tensor DiscriminatorRealHalf(LossKind kind, Tensor real, double realTarget) => kind switch
-    {
-        LossKind.Gan => realTarget == 1.0
-            ? nn.functional.softplus(-real).mean()
-            : (realTarget * nn.functional.softplus(-real) + (1 - realTarget) * nn.functional.softplus(real)).mean(),
-        LossKind.Wgan or LossKind.WganGp => -real.mean(),
-        LossKind.Hinge => nn.functional.relu(1 - real).mean(),
-        LossKind.Lsgan => 0.5 * (real - realTarget).pow(2).mean(),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
 
     /// <summary>D(x) with parameters taken from <paramref name="p"/> (names as in D's named_parameters).</summary>
     public static Tensor Forward(Discriminator d, IReadOnlyDictionary<string, Tensor> p, Tensor x)

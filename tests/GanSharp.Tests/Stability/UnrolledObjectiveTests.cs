@@ -91,7 +91,7 @@ public class UnrolledObjectiveTests
             LossKind.Lsgan => 0.5 * fake.pow(2).mean(),
             _ => fake.mean(),
         };
-        double sum = (UnrolledGan.DiscriminatorRealHalf(kind, real, realLabel) + fakeHalf).item<float>();
+        double sum = (GanLosses.DiscriminatorReal(kind, real, realLabel) + fakeHalf).item<float>();
         Assert.Equal(GanLosses.Discriminator(kind, real, fake, realLabel).item<float>(), sum, 5);
     }
 }
