@@ -1,3 +1,4 @@
+using GanSharp.Performance;
 using GanSharp.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -76,6 +77,7 @@ public static class GanInversion
             const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
             for (int step = 1; step <= o.Steps; step++)
             {
+                NativeGarbage.AfterStep(step - 1);   // frees finalizer-held native memory (implicit Scalars)
                 using var stepScope = NewDisposeScope();
                 var zz = z.detach().requires_grad_(true);
                 var loss = PerImageMse(system.Generate(zz), target).sum();

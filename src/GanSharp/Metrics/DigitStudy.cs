@@ -1,3 +1,4 @@
+using GanSharp.Performance;
 using GanSharp.Data;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -72,6 +73,7 @@ public static class DigitStudy
         {
             for (int step = 0; step < o.Steps; step++)
             {
+                NativeGarbage.AfterStep(step);   // frees finalizer-held native memory (implicit Scalars)
                 using var scope = NewDisposeScope();
                 if (cursor + batch > train.Count)
                 {

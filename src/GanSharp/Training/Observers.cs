@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GanSharp.Imaging;
+using GanSharp.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -84,6 +85,7 @@ public sealed class SampleGrids : ITrainingObserver, IDisposable
         if (steps.Count >= 2)
             Plots.LossCurves(_run.LossCurvePath, steps,
                 series.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<double>)kv.Value), "GAN losses and mean D outputs");
+        NativeGarbage.CollectFull();
         return path;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
 using GanSharp.Losses;
+using GanSharp.Performance;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -206,6 +207,7 @@ public sealed class Trainer : IDisposable
     /// <summary>One step: every phase of the system in order.</summary>
     public StepStats TrainStep()
     {
+        NativeGarbage.AfterStep(Step);   // before this step's scope: the last step's temporaries are all unreachable now
         using var scope = NewDisposeScope();
         _clock.Start();
         int step = Step + 1;

@@ -1,3 +1,4 @@
+using GanSharp.Performance;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
@@ -181,6 +182,7 @@ public sealed class PhotoFeatureNet : Module<Tensor, Tensor>
         using Scalar scale = 127.5, one = 1, half = 0.5;
         for (int step = 1; step <= steps; step++)
         {
+            NativeGarbage.AfterStep(step - 1);   // frees finalizer-held native memory (implicit Scalars)
             using var scope = NewDisposeScope();
             foreach (var group in opt.ParamGroups) group.LearningRate = lr * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / steps));
             var idx = randint(0, patches.shape[0], new long[] { batch }, generator: g); // cpu: featnet train runs on the CPU

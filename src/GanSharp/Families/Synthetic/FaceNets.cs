@@ -1,3 +1,4 @@
+using GanSharp.Performance;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
@@ -129,6 +130,7 @@ public static class FaceNets
         model.train();
         for (int step = 0; step < steps; step++)
         {
+            NativeGarbage.AfterStep(step);   // frees finalizer-held native memory (implicit Scalars)
             using var scope = NewDisposeScope();
             var idx = randint(0, data.Count, new long[] { batch }, generator: g); // cpu: the face networks are trained and scored on the CPU
             var loss = functional.cross_entropy(model.call(data.Gather(idx)), data.Labels.index_select(0, idx));
@@ -154,6 +156,7 @@ public static class FaceNets
         model.train();
         for (int step = 0; step < steps; step++)
         {
+            NativeGarbage.AfterStep(step);   // frees finalizer-held native memory (implicit Scalars)
             using var scope = NewDisposeScope();
             var idx = randint(0, data.Count, new long[] { batch }, generator: g); // cpu: the face networks are trained and scored on the CPU
             var target = LandmarkRegressor.Normalize(lm.index_select(0, idx), size);

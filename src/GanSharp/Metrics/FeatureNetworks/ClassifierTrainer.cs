@@ -1,3 +1,4 @@
+using GanSharp.Performance;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using GanSharp.Data;
@@ -52,6 +53,7 @@ public static class ClassifierTrainer
             long correct = 0, seen = 0;
             for (long s = 0; s < stepsPerEpoch; s++, step++)
             {
+                NativeGarbage.AfterStep((int)(step % int.MaxValue));   // frees finalizer-held native memory (implicit Scalars)
                 using var scope = NewDisposeScope();
                 opt.Lr = o.Lr * 0.5 * (1 + Math.Cos(Math.PI * step / total));
                 var idx = perm.narrow(0, s * o.Batch, o.Batch);
