@@ -30,6 +30,8 @@ public sealed record DiscriminatorOptions
 
     public Module<Tensor, Tensor> Norm2d(long channels) => BatchNorm ? BatchNorm2d(channels) : Identity();
 
+    public Module<Tensor, Tensor> Norm1d(long features) => BatchNorm ? BatchNorm1d(features) : Identity();
+
     /// <summary>body (N×features) → minibatch layer → linear head.</summary>
     public Discriminator Assemble(Module<Tensor, Tensor> body, long features, bool headBias)
     {

@@ -58,6 +58,32 @@ public class StackedMnistNetworkTests
     }
 
     [Fact]
+    public void InfoGanMnistNetworksHaveThePaperLayerSizes()
+    {
+        manual_seed(1);
+        using var g = DcGan.Generator28Fc(zDim: 100, channels: 1, width: 64);
+        using var d = DcGan.Discriminator28Fc(channels: 1, width: 64);
+        g.eval(); d.eval();
+        using var z = randn(2, 100);
+        var gs = Shapes(g, z);
+        Assert.Equal(new long[] { 2, 1024 }, gs["fc0"]);
+        Assert.Equal(new long[] { 2, 128, 7, 7 }, gs["unflatten"]);
+        Assert.Equal(new long[] { 2, 64, 14, 14 }, gs["up1"]);
+        Assert.Equal(new long[] { 2, 1, 28, 28 }, gs["tanh"]);
+        using var x = rand(2, 1, 28, 28);
+        var ds = Shapes(d.Body, x);
+        Assert.Equal(new long[] { 2, 128, 7, 7 }, ds["conv2"]);
+        Assert.Equal(new long[] { 2, 1024 }, ds["fc_lrelu"]);
+        using var logits = d.call(x);
+        Assert.Equal(new long[] { 2 }, logits.shape);
+
+        // G: fc0 100·1024, BN 2·1024, fc 1024·6272, BN 2·6272, ConvT 128·64·16, BN 128, ConvT 64·1·16 + 1
+        Assert.Equal(102_400 + 2_048 + 6_422_528 + 12_544 + 131_072 + 128 + 1_025, Count(g));
+        // D: conv 1·64·16 + 64, 64·128·16, BN 256, fc 6272·1024, BN 2048, head 1024 + 1
+        Assert.Equal(1_088 + 131_072 + 256 + 6_422_528 + 2_048 + 1_025, Count(d));
+    }
+
+    [Fact]
     public void WeakDSettingNetworksHaveThePublishedLayerSizes()
     {
         manual_seed(1);
