@@ -61,7 +61,7 @@ public static class GanModels
         return arch switch
         {
             "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm), DcGan.Discriminator28(channels, o.WidthD, dOptions)),
-            "infogan28" => (DcGan.Generator28Fc(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm), DcGan.Discriminator28Fc(channels, o.WidthD, dOptions)),
+            "infogan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm, hidden: 1024), DcGan.Discriminator28(channels, o.WidthD, dOptions, hidden: 1024)),
             "dcgan28-deep" => (DcGan.Generator28Deep(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm), DcGan.Discriminator28Deep(channels, o.WidthD, dOptions)),
             "weakd28" => (WeakDStackedMnist.Generator(o.ZDim, channels, o.WidthG), WeakDStackedMnist.Discriminator(channels, o.WidthD, dOptions)),
             "dcgan32" or "dcgan64" or "dcgan128" => (DcGan.Generator((int)exampleShape[1], o.ZDim, channels, o.WidthG, o.VirtualBatchNorm),

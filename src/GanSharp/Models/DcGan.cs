@@ -12,12 +12,23 @@ namespace GanSharp.Models;
 /// </summary>
 public static class DcGan
 {
-    /// <summary>G for 28×28 images (MNIST): z → 128·7·7 → 14×14 → 28×28.</summary>
-    public static Module<Tensor, Tensor> Generator28(int zDim = 100, int channels = 1, int width = 64, bool virtualBatchNorm = false)
+    /// <summary>
+    /// G for 28×28 images (MNIST): z → 128·7·7 → 14×14 → 28×28. With <paramref name="hidden"/> &gt; 0, a hidden FC
+    /// layer of that width (BatchNorm, ReLU) comes first: InfoGAN's MNIST G (Chen et al. 2016) with 1024.
+    /// </summary>
+    public static Module<Tensor, Tensor> Generator28(int zDim = 100, int channels = 1, int width = 64, bool virtualBatchNorm = false, int hidden = 0)
     {
         int w2 = width * 2;
-        var g = Sequential(
-            ("fc", Linear(zDim, w2 * 7 * 7, hasBias: false)),    // z → (2w·7·7)
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        if (hidden > 0)
+        {
+            layers.Add(("fc0", Linear(zDim, hidden, hasBias: false)));   // z → hidden
+            layers.Add(("fc0_bn", Norm(hidden, virtualBatchNorm, 1)));
+            layers.Add(("fc0_relu", ReLU()));
+        }
+        layers.AddRange(new (string, Module<Tensor, Tensor>)[]
+        {
+            ("fc", Linear(hidden > 0 ? hidden : zDim, w2 * 7 * 7, hasBias: false)), // → (2w·7·7)
             ("fc_bn", Norm(w2 * 7 * 7, virtualBatchNorm, 1)),
             ("fc_relu", ReLU()),
             ("unflatten", Unflatten(1, new long[] { w2, 7, 7 })), // (2w) × 7 × 7
@@ -25,69 +36,37 @@ public static class DcGan
             ("up1_bn", Norm(width, virtualBatchNorm, 2)),
             ("up1_relu", ReLU()),
             ("up2", ConvTranspose2d(width, channels, 4, stride: 2, padding: 1)), // c × 28 × 28
-            ("tanh", Tanh()));
+            ("tanh", Tanh()),
+        });
+        var g = Sequential(layers);
         Init.Dcgan(g);
         return g;
-    }
-
-    /// <summary>D for 28×28 images: 28×28 → 14×14 → 7×7 → logit.</summary>
-    public static Discriminator Discriminator28(int channels = 1, int width = 64, DiscriminatorOptions? options = null)
-    {
-        var o = options ?? new DiscriminatorOptions();
-        int w2 = width * 2;
-        var body = Sequential(
-            ("conv1", o.Conv(channels * o.Pack, width, 4, 2, 1, bias: true)), // w × 14 × 14 (no BN on D's input layer)
-            ("conv1_lrelu", LeakyReLU(0.2)),
-            ("conv2", o.Conv(width, w2, 4, 2, 1, bias: false)),               // 2w × 7 × 7
-            ("conv2_bn", o.Norm2d(w2)),
-            ("conv2_lrelu", LeakyReLU(0.2)),
-            ("flatten", Flatten()));                                           // 2w·7·7
-        var d = o.Assemble(body, w2 * 7 * 7, headBias: true);                  // logit
-        Init.Dcgan(d);
-        return d;
     }
 
     /// <summary>
-    /// InfoGAN's MNIST G (Chen et al. 2016, Table 1 of its appendix): z → FC 1024 → FC 2w·7·7 → ConvT → 14×14 → ConvT
-    /// → 28×28, BatchNorm + ReLU, tanh output (w = 64 in the paper). <see cref="Generator28"/> with a 1024-wide hidden
-    /// layer before the 7×7 map.
+    /// D for 28×28 images: 28×28 → 14×14 → 7×7 → logit. With <paramref name="hidden"/> &gt; 0, a hidden FC layer of
+    /// that width (BatchNorm, LeakyReLU 0.2) comes before the logit: InfoGAN's MNIST D with 1024.
     /// </summary>
-    public static Module<Tensor, Tensor> Generator28Fc(int zDim = 100, int channels = 1, int width = 64, bool virtualBatchNorm = false)
-    {
-        int w2 = width * 2;
-        var g = Sequential(
-            ("fc0", Linear(zDim, 1024, hasBias: false)),          // z → 1024
-            ("fc0_bn", Norm(1024, virtualBatchNorm, 1)),
-            ("fc0_relu", ReLU()),
-            ("fc", Linear(1024, w2 * 7 * 7, hasBias: false)),    // 1024 → (2w·7·7)
-            ("fc_bn", Norm(w2 * 7 * 7, virtualBatchNorm, 1)),
-            ("fc_relu", ReLU()),
-            ("unflatten", Unflatten(1, new long[] { w2, 7, 7 })), // (2w) × 7 × 7
-            ("up1", ConvTranspose2d(w2, width, 4, stride: 2, padding: 1, bias: false)), // w × 14 × 14
-            ("up1_bn", Norm(width, virtualBatchNorm, 2)),
-            ("up1_relu", ReLU()),
-            ("up2", ConvTranspose2d(width, channels, 4, stride: 2, padding: 1)), // c × 28 × 28
-            ("tanh", Tanh()));
-        Init.Dcgan(g);
-        return g;
-    }
-
-    /// <summary>InfoGAN's MNIST D: 28×28 → 14×14 → 7×7 → FC 1024 (BatchNorm, LeakyReLU 0.2) → logit.</summary>
-    public static Discriminator Discriminator28Fc(int channels = 1, int width = 64, DiscriminatorOptions? options = null)
+    public static Discriminator Discriminator28(int channels = 1, int width = 64, DiscriminatorOptions? options = null, int hidden = 0)
     {
         var o = options ?? new DiscriminatorOptions();
         int w2 = width * 2;
-        var body = Sequential(
+        var layers = new List<(string, Module<Tensor, Tensor>)>
+        {
             ("conv1", o.Conv(channels * o.Pack, width, 4, 2, 1, bias: true)), // w × 14 × 14 (no BN on D's input layer)
             ("conv1_lrelu", LeakyReLU(0.2)),
             ("conv2", o.Conv(width, w2, 4, 2, 1, bias: false)),               // 2w × 7 × 7
             ("conv2_bn", o.Norm2d(w2)),
             ("conv2_lrelu", LeakyReLU(0.2)),
             ("flatten", Flatten()),                                            // 2w·7·7
-            ("fc", o.Linear(w2 * 7 * 7, 1024, bias: false)),                   // 1024
-            ("fc_bn", o.Norm1d(1024)),
-            ("fc_lrelu", LeakyReLU(0.2)));
-        var d = o.Assemble(body, 1024, headBias: true);                        // logit
+        };
+        if (hidden > 0)
+        {
+            layers.Add(("fc", o.Linear(w2 * 7 * 7, hidden, bias: false)));    // hidden
+            layers.Add(("fc_bn", o.Norm1d(hidden)));
+            layers.Add(("fc_lrelu", LeakyReLU(0.2)));
+        }
+        var d = o.Assemble(Sequential(layers), hidden > 0 ? hidden : w2 * 7 * 7, headBias: true);   // logit
         Init.Dcgan(d);
         return d;
     }

@@ -61,8 +61,8 @@ public class StackedMnistNetworkTests
     public void InfoGanMnistNetworksHaveThePaperLayerSizes()
     {
         manual_seed(1);
-        using var g = DcGan.Generator28Fc(zDim: 100, channels: 1, width: 64);
-        using var d = DcGan.Discriminator28Fc(channels: 1, width: 64);
+        using var g = DcGan.Generator28(zDim: 100, channels: 1, width: 64, hidden: 1024);
+        using var d = DcGan.Discriminator28(channels: 1, width: 64, hidden: 1024);
         g.eval(); d.eval();
         using var z = randn(2, 100);
         var gs = Shapes(g, z);
