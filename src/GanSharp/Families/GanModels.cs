@@ -20,7 +20,6 @@ public static class GanModels
         ("dcgan32", "pytorch/examples DCGAN for 32×32 images (3 up/down-sampling blocks)"),
         ("dcgan64", "pytorch/examples DCGAN for 64×64 images (4 up/down-sampling blocks)"),
         ("dcgan128", "DCGAN for 128×128 images: dcgan64 with a fifth up/down-sampling block (16w channels at 4×4)"),
-        ("infogan28", "InfoGAN's MNIST networks: dcgan28 with a 1024-wide FC layer after z in G and before the logit in D (Chen et al. 2016)"),
         ("dcgan28-deep", "VEEGAN Stacked MNIST networks (PacGAN Table 2): 5×5 ConvT G 2→4→7→14→28, 4-conv D 28→14→7→4→2 (64..512 channels)"),
         ("weakd28", "Unrolled-GAN Stacked MNIST networks: 3×3 deconvolution G, weak 3-conv D (--width-d 2: D = ¼ G, 4: ½ G)"),
     };
@@ -42,7 +41,7 @@ public static class GanModels
             128 => "dcgan128",
             _ => throw new ArgumentException($"no DCGAN architecture for {exampleShape[1]}×{exampleShape[2]} images: use --size 32, 64 or 128"),
         };
-        int expected = arch switch { "dcgan28" or "infogan28" or "dcgan28-deep" or "weakd28" => 28, "dcgan32" => 32, "dcgan64" => 64, "dcgan128" => 128, _ => -1 };
+        int expected = arch switch { "dcgan28" or "dcgan28-deep" or "weakd28" => 28, "dcgan32" => 32, "dcgan64" => 64, "dcgan128" => 128, _ => -1 };
         if (exampleShape[1] != expected || exampleShape[2] != expected)
             throw new ArgumentException($"architecture {arch} needs {expected}×{expected} images, the data has {exampleShape[1]}×{exampleShape[2]}");
         return arch;
@@ -60,8 +59,7 @@ public static class GanModels
         var dOptions = DiscriminatorOptionsFor(o);
         return arch switch
         {
-            "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm), DcGan.Discriminator28(channels, o.WidthD, dOptions)),
-            "infogan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm, hidden: 1024), DcGan.Discriminator28(channels, o.WidthD, dOptions, hidden: 1024)),
+            "dcgan28" => (DcGan.Generator28(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm, o.FcG), DcGan.Discriminator28(channels, o.WidthD, dOptions, o.FcD)),
             "dcgan28-deep" => (DcGan.Generator28Deep(o.ZDim, channels, o.WidthG, o.VirtualBatchNorm), DcGan.Discriminator28Deep(channels, o.WidthD, dOptions)),
             "weakd28" => (WeakDStackedMnist.Generator(o.ZDim, channels, o.WidthG), WeakDStackedMnist.Discriminator(channels, o.WidthD, dOptions)),
             "dcgan32" or "dcgan64" or "dcgan128" => (DcGan.Generator((int)exampleShape[1], o.ZDim, channels, o.WidthG, o.VirtualBatchNorm),

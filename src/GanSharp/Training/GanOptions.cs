@@ -185,6 +185,13 @@ public sealed class GanOptions
     [Option("Base width of D (default 64)")]
     public int WidthD { get; set; } = 64;
 
+    /// <summary>dcgan28: a hidden fully connected layer between z and G's 7×7 map (0: none).</summary>
+    [Option("dcgan28: a hidden FC layer of N units (BatchNorm, ReLU) between z and G's 7×7 map (default 0: none; InfoGAN's MNIST G has 1024)", Families = new[] { "dcgan" })]
+    public int FcG { get; set; }
+    /// <summary>dcgan28: a hidden fully connected layer before D's logit (0: none).</summary>
+    [Option("dcgan28: a hidden FC layer of N units (BatchNorm, LeakyReLU) before D's logit (default 0: none; InfoGAN's MNIST D has 1024)", Families = new[] { "dcgan" })]
+    public int FcD { get; set; }
+
     /// <summary>How the cgan discriminator reads the label: "concat" (one-hot maps as input channels) or "projection".</summary>
     [JsonPropertyName("cond-d")]
     [Option("cgan discriminator: concat (one-hot maps as input channels, default) or projection (Miyato & Koyama 2018)", Families = new[] { "cgan" }, Choices = new[] { "concat", "projection" }, LegacyKeys = new[] { "conditional-d" })]
@@ -357,6 +364,7 @@ public sealed class GanOptions
         Positive(ZDim, "z-dim");
         Positive(WidthG, "width-g");
         Positive(WidthD, "width-d");
+        if (FcG < 0 || FcD < 0) throw new ArgumentException($"--fc-g and --fc-d must be 0 (no hidden layer) or positive (got {FcG}, {FcD})");
         Positive(LogEvery, "log-every");
         Positive(SampleEvery, "sample-every");
         Positive(CheckpointEvery, "checkpoint-every");

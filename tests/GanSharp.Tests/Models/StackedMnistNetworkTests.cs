@@ -84,6 +84,23 @@ public class StackedMnistNetworkTests
     }
 
     [Fact]
+    public void FcGAndFcDAddTheHiddenLayersToDcgan28AndRejectNegativeWidths()
+    {
+        var o = new GanOptions { Model = "dcgan", Data = "mnist", FcG = 256, FcD = 512 };
+        var (g, d) = GanModels.Build(o, new long[] { 1, 28, 28 });
+        using (g) using (d)
+        {
+            // G: fc0 100·256, BN 512, fc 256·6272, BN 12,544, ConvT 128·64·16, BN 128, ConvT 64·16 + 1
+            Assert.Equal(25_600 + 512 + 1_605_632 + 12_544 + 131_072 + 128 + 1_025, Count(g));
+            // D: conv 1·64·16 + 64, 64·128·16, BN 256, fc 6272·512, BN 1024, head 512 + 1
+            Assert.Equal(1_088 + 131_072 + 256 + 3_211_264 + 1_024 + 513, Count(d));
+        }
+        var bad = new GanOptions { Model = "dcgan", Data = "mnist", FcG = -1 };
+        var e = Assert.Throws<ArgumentException>(() => bad.Validate());
+        Assert.Contains("--fc-g and --fc-d must be 0", e.Message);
+    }
+
+    [Fact]
     public void WeakDSettingNetworksHaveThePublishedLayerSizes()
     {
         manual_seed(1);
