@@ -85,7 +85,11 @@ public sealed class SemiSupervisedSystem : GanSystem
     /// <summary>Indices (into the training set) of the labelled examples, once attached.</summary>
     public long[]? LabelledIndices { get; private set; }
 
-    /// <summary>Chooses the n labelled examples (balanced, by seed) and keeps them (and only their labels).</summary>
+    /// <summary>
+    /// Chooses the n labelled examples (balanced, by seed) and keeps them (and only their labels); then gives D its
+    /// data-dependent initialization (<see cref="SemiSupervisedNetworks.InitializeFromData"/>). On a resumed run the
+    /// checkpoint then overwrites that initialization.
+    /// </summary>
     public override void Attach(TensorDataset data)
     {
         if (data.Labels is null || data.NumClasses != Classifier.NumClasses)
@@ -97,13 +101,17 @@ public sealed class SemiSupervisedSystem : GanSystem
         using var scope = NewDisposeScope();
         _labelledX = data.Gather(idx).On(Device).DetachFromDisposeScope();       // the labelled set lives where D does
         _labelledY = data.GatherLabels(idx)!.On(Device).DetachFromDisposeScope();
+        SemiSupervisedNetworks.InitializeFromData(Classifier, data, Options.Seed);
     }
 
-    /// <summary>A labelled minibatch of <paramref name="n"/> examples drawn with replacement from the labelled set.</summary>
+    /// <summary>
+    /// A labelled minibatch of <paramref name="n"/> examples: the labelled set permuted and tiled
+    /// (<see cref="LabelledSplit.BatchPositions"/>), as in the authors' code.
+    /// </summary>
     public (Tensor X, Tensor Y) LabelledBatch(long n, Generator generator)
     {
         if (_labelledX is null) throw new InvalidOperationException("no labelled set: the system was not attached to training data");
-        var idx = Devices.Randint(0, _labelledX.shape[0], new[] { n }, generator, _labelledX.device);
+        var idx = LabelledSplit.BatchPositions(_labelledX.shape[0], n, generator, _labelledX.device);
         return (_labelledX.index_select(0, idx), _labelledY!.index_select(0, idx));
     }
 
@@ -128,7 +136,7 @@ public sealed class SemiSupervisedSystem : GanSystem
             sigmoid(SemiSupervisedLoss.RealLogit(fakeLogits.detach())).mean());
     }
 
-    /// <summary>Feature matching on D's last hidden layer (kplus1), or the non-saturating loss on log Z (dcgan-features).</summary>
+    /// <summary>Feature matching on D's last hidden layer, mean over features as in the authors' MNIST code (kplus1), or the non-saturating loss on log Z (dcgan-features).</summary>
     public override LossResult GeneratorLoss(Batch batch, Generator generator)
     {
         long n = batch.Real.shape[0];
@@ -140,7 +148,7 @@ public sealed class SemiSupervisedSystem : GanSystem
         Tensor realFeatures;
         using (no_grad())
             realFeatures = Classifier.Forward(batch.Real).Features;
-        return new LossResult(SemiSupervisedLoss.FeatureMatchingSum(realFeatures, fakeFeatures), DFake: dFake);
+        return new LossResult(SemiSupervisedLoss.FeatureMatching(realFeatures, fakeFeatures), DFake: dFake);
     }
 
     public override string? JointLossesUnsupported() => "the semisup family has its own losses";
