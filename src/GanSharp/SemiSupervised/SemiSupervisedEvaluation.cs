@@ -42,7 +42,7 @@ public static class SemiSupervisedEvaluation
         using var x = train.Gather(idx);
         using var y = train.GatherLabels(idx)!;
         SemiSupervisedNetworks.InitializeFromData(d, train, o.Seed);
-        using var opt = new Adam(d.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1]);
+        using var opt = new Adam(d.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1], SemiSupervisedSystem.AdamEps);
         d.train();
         for (long s = 0; s < steps; s++)
         {

@@ -70,6 +70,12 @@ public sealed class SemiSupervisedSystem : GanSystem
     /// <summary>Weight of L_unsupervised beside L_supervised, as in the authors' code (loss_lab + 0.5·(…)).</summary>
     public const double UnsupervisedWeight = 0.5;
 
+    /// <summary>
+    /// Adam's ε for G and D. The authors' Adam divides by √(v̂ + 1e-8), so no step is larger than lr·m̂/1e-4 where
+    /// gradients are tiny; 1e-4 added to √v̂ is the closest PyTorch-style ε (within a factor √2 of theirs everywhere).
+    /// </summary>
+    public const double AdamEps = 1e-4;
+
     private Tensor? _labelledX, _labelledY;
 
     public SemiSupervisedSystem(nn.Module<Tensor, Tensor> generator, SemiSupervisedDiscriminator discriminator, GanOptions options, long[] exampleShape)
@@ -150,6 +156,17 @@ public sealed class SemiSupervisedSystem : GanSystem
             realFeatures = Classifier.Forward(batch.Real).Features;
         return new LossResult(SemiSupervisedLoss.FeatureMatching(realFeatures, fakeFeatures), DFake: dFake);
     }
+
+    /// <summary>G's and D's optimizer groups with the authors' effective Adam ε (<see cref="AdamEps"/>).</summary>
+    public override IReadOnlyList<OptimizerGroup> OptimizerGroups() =>
+        base.OptimizerGroups().Select(g => g with { Eps = AdamEps }).ToArray();
+
+    /// <summary>
+    /// With --ema in kplus1 mode the running average is of D, the classifier: the authors evaluate test error with an
+    /// average of D's weights (Polyak averaging); the checkpoint keeps it under "Dema." and
+    /// <see cref="Sampler.Load"/> loads it as D. In dcgan-features mode it is G's, as elsewhere.
+    /// </summary>
+    public override string? EmaNetwork => FeaturesMode ? "G" : "D";
 
     public override string? JointLossesUnsupported() => "the semisup family has its own losses";
 
