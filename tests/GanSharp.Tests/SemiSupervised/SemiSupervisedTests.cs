@@ -220,6 +220,38 @@ public class SemiSupervisedTrainingTests
         Assert.Equal(new long[] { 64, 1, 28, 28 }, x.shape);
     }
 
+    [Fact]
+    public void BothOptimizersUseTheAuthorsAdamEpsilon()
+    {
+        using var data = Data();
+        using var system = (SemiSupervisedSystem)GanFamilies.Create(Tiny(), data.ExampleShape, data.NumClasses);
+        Assert.All(system.OptimizerGroups(), g => Assert.Equal(1e-4, g.Eps));
+        Assert.Equal(2, system.OptimizerGroups().Count);
+    }
+
+    [Fact]
+    public void EmaAveragesTheClassifierDInKplus1ModeAndGInFeaturesMode()
+    {
+        using var data = Data();
+        var o = Tiny("semisup-mlp");
+        o.Ema = 0.5;
+        using var system = (SemiSupervisedSystem)GanFamilies.Create(o, data.ExampleShape, data.NumClasses);
+        Assert.Equal("D", system.EmaNetwork);
+        set_num_threads(1);
+        using var trainer = new Trainer(system, data);
+        var before = system.D.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        trainer.TrainStep();
+        var shadow = system.Ema!.State().ToDictionary(e => e.Name, e => e.Value);
+        foreach (var (k, live) in system.D.state_dict())
+        {
+            using var expected = before[k] * 0.5 + live * 0.5;                     // one update with decay 0.5
+            Assert.True(shadow[k].allclose(expected, 1e-6, 1e-6), k);
+        }
+        Assert.False(shadow["hidden.0.weight_v"].allclose(system.D.state_dict()["hidden.0.weight_v"]));
+        using var features = (SemiSupervisedSystem)GanFamilies.Create(Tiny("semisup-mlp", "dcgan-features"), data.ExampleShape, data.NumClasses);
+        Assert.Equal("G", features.EmaNetwork);
+    }
+
     [Theory]
     [InlineData("semisup-conv", "kplus1")]
     [InlineData("semisup-mlp", "dcgan-features")]
