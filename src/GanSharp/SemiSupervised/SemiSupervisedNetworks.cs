@@ -147,31 +147,21 @@ public static class SemiSupervisedNetworks
 
     /// <summary>
     /// The paper's MLP G: z → 500 → 500 → 784 with BatchNorm and softplus, a weight-normed output layer and tanh
-    /// (the paper's sigmoid, rescaled to [-1, 1]). The BatchNorm layers learn a shift but no scale (their weight stays
-    /// 1, not trained), as the authors' <c>batch_norm(..., g=None)</c>: so every hidden unit keeps unit variance over
-    /// the batch and G cannot shrink its variation away through them.
+    /// (the paper's sigmoid, rescaled to [-1, 1]).
     /// </summary>
     public static Module<Tensor, Tensor> MlpGenerator(int zDim, long[] exampleShape)
     {
         long outDim = exampleShape.Aggregate(1L, (a, b) => a * b);
         return Sequential(
             ("fc1", Linear(zDim, 500, hasBias: false)),        // 500
-            ("bn1", ShiftOnlyBatchNorm(500)),
+            ("bn1", BatchNorm1d(500)),
             ("act1", Softplus()),
             ("fc2", Linear(500, 500, hasBias: false)),         // 500
-            ("bn2", ShiftOnlyBatchNorm(500)),
+            ("bn2", BatchNorm1d(500)),
             ("act2", Softplus()),
             ("out", new WeightNormLinear(500, outDim)),        // 784
             ("tanh", Tanh()),
             ("unflatten", Unflatten(1, exampleShape)));        // 1 × 28 × 28
-    }
-
-    /// <summary>BatchNorm1d whose scale is fixed at 1 (not trained); the shift is trained.</summary>
-    public static BatchNorm1d ShiftOnlyBatchNorm(long features)
-    {
-        var bn = BatchNorm1d(features);
-        bn.weight!.requires_grad = false;
-        return bn;
     }
 
     /// <summary>Builds (G, D) after seeding the global torch generator with the run's seed.</summary>
