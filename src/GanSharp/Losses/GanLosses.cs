@@ -67,8 +67,8 @@ public static class GanLosses
 
     /// <summary>
     /// Feature matching (Salimans et al. 2016) for the stability toolbox: the squared difference of the batch means of
-    /// D's hidden features, averaged over features (the authors' code). The semi-supervised GAN's version sums over
-    /// features instead (<see cref="SemiSupervisedLoss.FeatureMatchingSum"/>): same minimizer, a scale of F apart.
+    /// D's hidden features, averaged over features (the authors' code; the semi-supervised GAN's
+    /// <see cref="SemiSupervisedLoss.FeatureMatching"/> is the same expression on its own features).
     /// </summary>
     public static Tensor FeatureMatchingMean(Tensor realFeatures, Tensor fakeFeatures) =>
         (realFeatures.detach().mean(new long[] { 0 }) - fakeFeatures.mean(new long[] { 0 })).pow(2).mean(); // mean over features, as in the authors' code

@@ -22,9 +22,10 @@ public static class SemiSupervisedLoss
         nn.functional.softplus(-RealLogit(realLogits)).mean() + nn.functional.softplus(RealLogit(fakeLogits)).mean();
 
     /// <summary>
-    /// Feature matching (§3.1): ‖E f(x) − E f(G(z))‖², the squared distance of the batch means of D's features, summed
-    /// over features (<see cref="GanLosses.FeatureMatchingMean"/> averages instead).
+    /// Feature matching (§3.1): ‖E f(x) − E f(G(z))‖² / F, the squared distance of the batch means of D's F features,
+    /// averaged over features as in the authors' MNIST script (T.mean(T.square(mom_gen − mom_real))). The real half
+    /// carries no gradient.
     /// </summary>
-    public static Tensor FeatureMatchingSum(Tensor realFeatures, Tensor fakeFeatures) =>
-        (realFeatures.flatten(1).mean(new long[] { 0 }) - fakeFeatures.flatten(1).mean(new long[] { 0 })).pow(2).sum();
+    public static Tensor FeatureMatching(Tensor realFeatures, Tensor fakeFeatures) =>
+        (realFeatures.detach().flatten(1).mean(new long[] { 0 }) - fakeFeatures.flatten(1).mean(new long[] { 0 })).pow(2).mean();
 }

@@ -41,6 +41,22 @@ public static class LabelledSplit
         return chosen.ToArray();
     }
 
+    /// <summary>
+    /// Positions (into a labelled set of <paramref name="labelledCount"/>) of a labelled minibatch of
+    /// <paramref name="n"/>, as in the authors' code (the labelled set permuted and tiled): ⌈n/L⌉ fresh permutations
+    /// of the L labelled examples, concatenated, first n. So with n = L every batch is the whole balanced labelled set
+    /// in random order, and no example repeats before every other has appeared.
+    /// </summary>
+    public static Tensor BatchPositions(long labelledCount, long n, Generator? generator, Device device)
+    {
+        if (labelledCount <= 0) throw new ArgumentException("the labelled set is empty");
+        long tiles = (n + labelledCount - 1) / labelledCount;
+        if (tiles == 1) return Devices.Randperm(labelledCount, generator, device).narrow(0, 0, n);
+        var perms = new Tensor[tiles];
+        for (long t = 0; t < tiles; t++) perms[t] = Devices.Randperm(labelledCount, generator, device);
+        return cat(perms, 0).narrow(0, 0, n);
+    }
+
     /// <summary>Every index of a set of <paramref name="count"/> examples that is not labelled, in order.</summary>
     public static long[] Unlabelled(long count, IReadOnlyCollection<long> labelled)
     {

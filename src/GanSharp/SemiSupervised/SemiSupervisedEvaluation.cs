@@ -27,7 +27,8 @@ public static class SemiSupervisedEvaluation
 
     /// <summary>
     /// The supervised-only baseline: a fresh D of the same architecture (same seed, same noise layers) trained with
-    /// L_supervised alone on minibatches drawn from the same labelled examples, with the run's D optimizer settings,
+    /// L_supervised alone on minibatches of the same labelled examples (permuted and tiled, as the GAN's), the same
+    /// data-dependent initialization, with the run's D optimizer settings,
     /// for <paramref name="steps"/> updates (the GAN run's D updates).
     /// </summary>
     public static SemiSupervisedDiscriminator TrainBaseline(GanOptions o, TensorDataset train, long[] labelled, long steps, Action<long, long>? progress = null)
@@ -40,12 +41,13 @@ public static class SemiSupervisedEvaluation
         using var idx = tensor(labelled);
         using var x = train.Gather(idx);
         using var y = train.GatherLabels(idx)!;
-        using var opt = new Adam(d.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1]);
+        SemiSupervisedNetworks.InitializeFromData(d, train, o.Seed);
+        using var opt = new Adam(d.named_parameters(), o.LrD, o.BetasD[0], o.BetasD[1], SemiSupervisedSystem.AdamEps);
         d.train();
         for (long s = 0; s < steps; s++)
         {
             using var scope = NewDisposeScope();
-            var b = randint(0, labelled.Length, new long[] { o.Batch }, generator: g);
+            var b = LabelledSplit.BatchPositions(labelled.Length, o.Batch, g, x.device);
             opt.ZeroGrad();
             SemiSupervisedLoss.Supervised(d.call(x.index_select(0, b)), y.index_select(0, b)).backward();
             opt.Step();

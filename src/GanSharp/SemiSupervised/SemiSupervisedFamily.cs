@@ -70,6 +70,12 @@ public sealed class SemiSupervisedSystem : GanSystem
     /// <summary>Weight of L_unsupervised beside L_supervised, as in the authors' code (loss_lab + 0.5·(…)).</summary>
     public const double UnsupervisedWeight = 0.5;
 
+    /// <summary>
+    /// Adam's ε for G and D. The authors' Adam divides by √(v̂ + 1e-8), so no step is larger than lr·m̂/1e-4 where
+    /// gradients are tiny; 1e-4 added to √v̂ is the closest PyTorch-style ε (within a factor √2 of theirs everywhere).
+    /// </summary>
+    public const double AdamEps = 1e-4;
+
     private Tensor? _labelledX, _labelledY;
 
     public SemiSupervisedSystem(nn.Module<Tensor, Tensor> generator, SemiSupervisedDiscriminator discriminator, GanOptions options, long[] exampleShape)
@@ -85,7 +91,11 @@ public sealed class SemiSupervisedSystem : GanSystem
     /// <summary>Indices (into the training set) of the labelled examples, once attached.</summary>
     public long[]? LabelledIndices { get; private set; }
 
-    /// <summary>Chooses the n labelled examples (balanced, by seed) and keeps them (and only their labels).</summary>
+    /// <summary>
+    /// Chooses the n labelled examples (balanced, by seed) and keeps them (and only their labels); then gives D its
+    /// data-dependent initialization (<see cref="SemiSupervisedNetworks.InitializeFromData"/>). On a resumed run the
+    /// checkpoint then overwrites that initialization.
+    /// </summary>
     public override void Attach(TensorDataset data)
     {
         if (data.Labels is null || data.NumClasses != Classifier.NumClasses)
@@ -97,13 +107,17 @@ public sealed class SemiSupervisedSystem : GanSystem
         using var scope = NewDisposeScope();
         _labelledX = data.Gather(idx).On(Device).DetachFromDisposeScope();       // the labelled set lives where D does
         _labelledY = data.GatherLabels(idx)!.On(Device).DetachFromDisposeScope();
+        SemiSupervisedNetworks.InitializeFromData(Classifier, data, Options.Seed);
     }
 
-    /// <summary>A labelled minibatch of <paramref name="n"/> examples drawn with replacement from the labelled set.</summary>
+    /// <summary>
+    /// A labelled minibatch of <paramref name="n"/> examples: the labelled set permuted and tiled
+    /// (<see cref="LabelledSplit.BatchPositions"/>), as in the authors' code.
+    /// </summary>
     public (Tensor X, Tensor Y) LabelledBatch(long n, Generator generator)
     {
         if (_labelledX is null) throw new InvalidOperationException("no labelled set: the system was not attached to training data");
-        var idx = Devices.Randint(0, _labelledX.shape[0], new[] { n }, generator, _labelledX.device);
+        var idx = LabelledSplit.BatchPositions(_labelledX.shape[0], n, generator, _labelledX.device);
         return (_labelledX.index_select(0, idx), _labelledY!.index_select(0, idx));
     }
 
@@ -128,7 +142,7 @@ public sealed class SemiSupervisedSystem : GanSystem
             sigmoid(SemiSupervisedLoss.RealLogit(fakeLogits.detach())).mean());
     }
 
-    /// <summary>Feature matching on D's last hidden layer (kplus1), or the non-saturating loss on log Z (dcgan-features).</summary>
+    /// <summary>Feature matching on D's last hidden layer, mean over features as in the authors' MNIST code (kplus1), or the non-saturating loss on log Z (dcgan-features).</summary>
     public override LossResult GeneratorLoss(Batch batch, Generator generator)
     {
         long n = batch.Real.shape[0];
@@ -140,8 +154,19 @@ public sealed class SemiSupervisedSystem : GanSystem
         Tensor realFeatures;
         using (no_grad())
             realFeatures = Classifier.Forward(batch.Real).Features;
-        return new LossResult(SemiSupervisedLoss.FeatureMatchingSum(realFeatures, fakeFeatures), DFake: dFake);
+        return new LossResult(SemiSupervisedLoss.FeatureMatching(realFeatures, fakeFeatures), DFake: dFake);
     }
+
+    /// <summary>G's and D's optimizer groups with the authors' effective Adam ε (<see cref="AdamEps"/>).</summary>
+    public override IReadOnlyList<OptimizerGroup> OptimizerGroups() =>
+        base.OptimizerGroups().Select(g => g with { Eps = AdamEps }).ToArray();
+
+    /// <summary>
+    /// With --ema in kplus1 mode the running average is of D, the classifier: the authors evaluate test error with an
+    /// average of D's weights (Polyak averaging); the checkpoint keeps it under "Dema." and
+    /// <see cref="Sampler.Load"/> loads it as D. In dcgan-features mode it is G's, as elsewhere.
+    /// </summary>
+    public override string? EmaNetwork => FeaturesMode ? "G" : "D";
 
     public override string? JointLossesUnsupported() => "the semisup family has its own losses";
 

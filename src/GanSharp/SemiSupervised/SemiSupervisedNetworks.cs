@@ -30,8 +30,9 @@ public abstract class SemiSupervisedDiscriminator : Module<Tensor, Tensor>
 
 /// <summary>
 /// The permutation-invariant MNIST D of the paper's code: gaussian noise (std 0.3) on the [0, 1] input, weight-normed
-/// dense layers 1000-500-250-250-250 (scale g fixed at 1, as in the authors' code) with ReLU and noise (std 0.5) after each, then K logits. Features: the last
-/// hidden layer (250).
+/// dense layers 1000-500-250-250-250 (v ~ N(0, 0.1²); scale g not trained, as in the authors' code, but set by
+/// <see cref="InitializeFromData"/>) with ReLU and noise (std 0.5) after each, then K logits (g trained). Features: the
+/// last hidden layer (250), after its ReLU and before its noise (the authors' layers[-3]).
 /// </summary>
 public sealed class MlpClassifierD : SemiSupervisedDiscriminator
 {
@@ -42,6 +43,9 @@ public sealed class MlpClassifierD : SemiSupervisedDiscriminator
 
     public static readonly int[] Widths = { 1000, 500, 250, 250, 250 };
 
+    /// <summary>Std of the direction parameters v at construction (the authors' DenseLayer: Normal(0.1)).</summary>
+    public const double InitStd = 0.1;
+
     public MlpClassifierD(long inputs, int numClasses) : base(nameof(MlpClassifierD), numClasses)
     {
         inNoise = NoiseLayer(0.3);
@@ -50,11 +54,11 @@ public sealed class MlpClassifierD : SemiSupervisedDiscriminator
         long w = inputs;
         foreach (int h in Widths)
         {
-            hidden.Add(new WeightNormLinear(w, h, trainScale: false));  // h
+            hidden.Add(new WeightNormLinear(w, h, InitStd, trainScale: false));  // h
             noises.Add(NoiseLayer(0.5));
             w = h;
         }
-        @out = new WeightNormLinear(w, numClasses);  // K
+        @out = new WeightNormLinear(w, numClasses, InitStd);  // K
         RegisterComponents();
     }
 
@@ -68,6 +72,25 @@ public sealed class MlpClassifierD : SemiSupervisedDiscriminator
             h = noises[i].call(f);
         }
         return (f, @out.call(h));                         // (N × 250, N × K)
+    }
+
+    /// <summary>
+    /// The authors' data-dependent initialization, layer by layer on the batch <paramref name="x"/> in training mode
+    /// (noise on, drawn from <see cref="SemiSupervisedDiscriminator.Noise"/>): each layer's pre-activations are
+    /// normalized to mean 0, std 1 (<see cref="WeightNormLinear.InitializeFromData"/>), and the next layer sees
+    /// relu of those plus noise.
+    /// </summary>
+    public void InitializeFromData(Tensor x)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        bool was = training;
+        train();
+        var h = inNoise.call(x.flatten(1).add(1).mul(0.5));
+        for (int i = 0; i < hidden.Count; i++)
+            h = noises[i].call(functional.relu(hidden[i].InitializeFromData(h)));
+        @out.InitializeFromData(h);
+        train(was);
     }
 }
 
@@ -148,6 +171,27 @@ public static class SemiSupervisedNetworks
         manual_seed(o.Seed);
         var g = arch == "semisup-mlp" ? MlpGenerator(o.ZDim, exampleShape) : Models.DcGan.Generator28(o.ZDim, (int)exampleShape[0], o.WidthG);
         return (g, BuildD(arch, o, exampleShape, numClasses));
+    }
+
+    /// <summary>Examples the data-dependent initialization of the MLP D looks at (the authors' trainx[:500]).</summary>
+    public const int InitExamples = 500;
+
+    /// <summary>
+    /// Data-dependent initialization of the MLP D (<see cref="MlpClassifierD.InitializeFromData"/>) on
+    /// <see cref="InitExamples"/> training images drawn without labels by a generator of its own (seed-derived), so the
+    /// training streams are untouched. The convolutional D keeps its plain initialization.
+    /// </summary>
+    public static void InitializeFromData(SemiSupervisedDiscriminator d, GanSharp.Data.TensorDataset data, long seed)
+    {
+        if (d is not MlpClassifierD mlp) return;
+        using var g = new Generator((ulong)ShuffledBatches.MixSeed(seed, -12));
+        using var scope = NewDisposeScope();
+        var idx = randperm(data.Count, generator: g).narrow(0, 0, Math.Min(InitExamples, data.Count)); // cpu: indices into the CPU data set
+        var device = mlp.parameters().First().device;
+        var saved = mlp.Noise;
+        mlp.Noise = g; // noise is drawn on the CPU and moved (Devices.Randn)
+        try { mlp.InitializeFromData(data.Gather(idx).to(device)); }
+        finally { mlp.Noise = saved; }
     }
 
     public static SemiSupervisedDiscriminator BuildD(string arch, GanOptions o, long[] exampleShape, int numClasses) => arch == "semisup-mlp"

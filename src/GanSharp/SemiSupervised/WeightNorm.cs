@@ -39,6 +39,23 @@ public sealed class WeightNormLinear : Module<Tensor, Tensor>
     public Tensor Weight() => weight_v * (weight_g / weight_v.pow(2).sum(1).sqrt()).unsqueeze(1);
 
     public override Tensor forward(Tensor x) => functional.linear(x, Weight(), bias);
+
+    /// <summary>
+    /// Data-dependent initialization (Salimans &amp; Kingma 2016, §3; the authors' DenseLayer init): with
+    /// a = x·(v/‖v‖)ᵀ on the batch <paramref name="x"/>, per output unit mean m and std s (over the batch, population),
+    /// sets g = 1/s and b = −m/s, so the layer's outputs on x have mean 0 and std 1. g is set even when it is not
+    /// trained (the authors' hidden layers keep that scale for the whole run). Returns the normalized outputs (a − m)/s.
+    /// </summary>
+    public Tensor InitializeFromData(Tensor x)
+    {
+        using var _ = no_grad();
+        var a = functional.linear(x, weight_v / weight_v.pow(2).sum(1, keepdim: true).sqrt());
+        var m = a.mean(new long[] { 0 });
+        var s = (a - m).pow(2).mean(new long[] { 0 }).sqrt().clamp_min(1e-8);
+        weight_g.copy_(s.reciprocal());
+        bias.copy_(-m / s);
+        return (a - m) / s;
+    }
 }
 
 /// <summary>A 2-D convolution with weight normalization: w = g·v/‖v‖ per output channel.</summary>

@@ -19,6 +19,9 @@ public sealed record NetworkEntry(string Name, nn.Module Module, bool Trainable)
 public sealed record OptimizerGroup(string Name, IReadOnlyList<string> Networks, OptimizerKind Kind, double Lr, double[] Betas)
 {
     public Func<int, double>? LrSchedule { get; init; }
+
+    /// <summary>Adam's ε (added to √v̂); a family may raise it (the semi-supervised GAN, after its authors' code).</summary>
+    public double Eps { get; init; } = 1e-8;
 }
 
 /// <summary>

@@ -124,7 +124,7 @@ public sealed class Trainer : IDisposable
 
     private IOptimizer CreateOptimizer(OptimizerGroup group) => group.Kind switch
     {
-        Losses.OptimizerKind.Adam => new Adam(GroupParameters(group), group.Lr, group.Betas[0], group.Betas[1], fused: Knobs.FusedAdam),
+        Losses.OptimizerKind.Adam => new Adam(GroupParameters(group), group.Lr, group.Betas[0], group.Betas[1], group.Eps, fused: Knobs.FusedAdam),
         Losses.OptimizerKind.Rmsprop => new RmsProp(GroupParameters(group), group.Lr),
         _ => throw new ArgumentOutOfRangeException(nameof(group)),
     };

@@ -50,11 +50,31 @@ public class SemiSupervisedLossTests
     }
 
     [Fact]
-    public void FeatureMatchingIsSquaredDistanceOfBatchMeans()
+    public void FeatureMatchingIsMeanSquaredDistanceOfBatchMeans()
     {
         using var real = tensor(new float[] { 1, 2, 3, 4 }).view(2, 2); // mean (2, 3)
-        using var fake = tensor(new float[] { 0, 0, 2, 2 }).view(2, 2); // mean (1, 1)
-        Assert.Equal(1 + 4, SemiSupervisedLoss.FeatureMatchingSum(real, fake).item<float>(), 5);
+        using var fake = tensor(new float[] { 0, 0, 2, 2 }, requires_grad: true);
+        using var loss = SemiSupervisedLoss.FeatureMatching(real, fake.view(2, 2)); // fake mean (1, 1)
+        Assert.Equal((1 + 4) / 2.0, loss.item<float>(), 5);
+        loss.backward();
+        // d/dfake_ij of ((m_r − m_f)²)/2 summed: −(m_r,j − m_f,j)/2 for each of the 2 rows: j=0 → −0.5, j=1 → −1.
+        Assert.Equal(new float[] { -0.5f, -1f, -0.5f, -1f }, fake.grad!.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void LabelledBatchesArePermutationsOfTheLabelledSetTiled()
+    {
+        using var g = new Generator(5);
+        using var one = LabelledSplit.BatchPositions(10, 10, g, CPU);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => (long)i), one.data<long>().OrderBy(v => v));
+        using var tiled = LabelledSplit.BatchPositions(4, 10, g, CPU); // two full permutations, then half of a third
+        long[] t = tiled.data<long>().ToArray();
+        Assert.Equal(10, t.Length);
+        Assert.Equal(new long[] { 0, 1, 2, 3 }, t[..4].OrderBy(v => v));
+        Assert.Equal(new long[] { 0, 1, 2, 3 }, t[4..8].OrderBy(v => v));
+        Assert.Equal(2, t[8..].Distinct().Count());
+        using var part = LabelledSplit.BatchPositions(200, 100, g, CPU); // no repeats within a batch
+        Assert.Equal(100, part.data<long>().Distinct().Count());
     }
 }
 
@@ -78,6 +98,40 @@ public class WeightNormTests
         Assert.Equal(0.0, y[0, 1].item<float>(), 4);
         var names = layer.named_parameters().Select(p => p.name).Order().ToArray();
         Assert.Equal(new[] { "bias", "weight_g", "weight_v" }, names);
+    }
+
+    [Fact]
+    public void DataDependentInitSetsScaleAndBiasFromTheBatchStatistics()
+    {
+        manual_seed(1);
+        using var layer = new WeightNormLinear(2, 1, trainScale: false);
+        using (no_grad()) layer.V.copy_(tensor(new float[] { 3, 4 }).view(1, 2)); // direction (0.6, 0.8)
+        using var x = tensor(new float[] { 1, 0, 0, 1 }).view(2, 2);             // a = (0.6, 0.8): m 0.7, s 0.1
+        using var normalized = layer.InitializeFromData(x);
+        Assert.Equal(10, layer.G.item<float>(), 3);                                // g = 1/s
+        Assert.Equal(-7, layer.B.item<float>(), 3);                                // b = −m/s
+        Assert.Equal(new[] { -1f, 1f }, normalized.data<float>().Select(v => MathF.Round(v, 4)));
+        using var y = layer.call(x);
+        Assert.Equal(new[] { -1f, 1f }, y.data<float>().Select(v => MathF.Round(v, 4)));
+        Assert.False(layer.G.requires_grad);                                      // still not trained
+    }
+
+    [Fact]
+    public void MlpDInitGivesLogitsOfMeanZeroAndStdOneOnItsBatchWithTheSameNoise()
+    {
+        manual_seed(2);
+        using var d = new MlpClassifierD(784, 10);
+        using var x = rand(64, 1, 28, 28).mul(2).sub(1);
+        using (var g = new Generator(9)) { d.Noise = g; d.InitializeFromData(x); }
+        d.train();
+        using var g2 = new Generator(9); // the same noise draws, in the same order, as the initialization's
+        d.Noise = g2;
+        using var logits = d.call(x);
+        using var mean = logits.mean(new long[] { 0 });
+        using var std = logits.std(0, unbiased: false);
+        Assert.All(mean.data<float>().ToArray(), m => Assert.InRange(m, -1e-4f, 1e-4f));
+        Assert.All(std.data<float>().ToArray(), s => Assert.InRange(s, 1 - 1e-3f, 1 + 1e-3f));
+        d.Noise = null;
     }
 
     [Fact]
@@ -164,6 +218,38 @@ public class SemiSupervisedTrainingTests
         long[] allowed = system.LabelledIndices!.Select(i => data.Labels![i].item<long>()).ToArray();
         Assert.All(y.data<long>().ToArray(), v => Assert.Contains(v, allowed));
         Assert.Equal(new long[] { 64, 1, 28, 28 }, x.shape);
+    }
+
+    [Fact]
+    public void BothOptimizersUseTheAuthorsAdamEpsilon()
+    {
+        using var data = Data();
+        using var system = (SemiSupervisedSystem)GanFamilies.Create(Tiny(), data.ExampleShape, data.NumClasses);
+        Assert.All(system.OptimizerGroups(), g => Assert.Equal(1e-4, g.Eps));
+        Assert.Equal(2, system.OptimizerGroups().Count);
+    }
+
+    [Fact]
+    public void EmaAveragesTheClassifierDInKplus1ModeAndGInFeaturesMode()
+    {
+        using var data = Data();
+        var o = Tiny("semisup-mlp");
+        o.Ema = 0.5;
+        using var system = (SemiSupervisedSystem)GanFamilies.Create(o, data.ExampleShape, data.NumClasses);
+        Assert.Equal("D", system.EmaNetwork);
+        set_num_threads(1);
+        using var trainer = new Trainer(system, data);
+        var before = system.D.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        trainer.TrainStep();
+        var shadow = system.Ema!.State().ToDictionary(e => e.Name, e => e.Value);
+        foreach (var (k, live) in system.D.state_dict())
+        {
+            using var expected = before[k] * 0.5 + live * 0.5;                     // one update with decay 0.5
+            Assert.True(shadow[k].allclose(expected, 1e-6, 1e-6), k);
+        }
+        Assert.False(shadow["hidden.0.weight_v"].allclose(system.D.state_dict()["hidden.0.weight_v"]));
+        using var features = (SemiSupervisedSystem)GanFamilies.Create(Tiny("semisup-mlp", "dcgan-features"), data.ExampleShape, data.NumClasses);
+        Assert.Equal("G", features.EmaNetwork);
     }
 
     [Theory]
