@@ -49,6 +49,48 @@ public static class JointEmbeddingLoss
     }
 }
 
+/// <summary>
+/// A joint-embedding minibatch extended by hard negatives: the B drawn images with their captions, then for each a
+/// data row that differs from it in exactly one attribute (<see cref="HardNegativeSampler"/>), with that row's
+/// captions. The loss runs over all 2B images and texts, so each image's own one-attribute neighbour is among its
+/// negatives (and every pair of equal attributes stays out, <see cref="JointEmbeddingLoss.SamePairs"/>).
+/// </summary>
+public sealed record JointEmbeddingBatch(Tensor Images, Tensor Captions, Tensor Counts, Tensor? Attributes, Tensor? Labels, Tensor? Found)
+{
+    /// <summary>
+    /// The batch of <paramref name="images"/> (B×C×H×W), their caption rows (B×K×L) and counts (B), attributes (B×A)
+    /// and labels, extended by one hard negative each from <paramref name="data"/> when <paramref name="sampler"/> is
+    /// given (drawn from <paramref name="generator"/>); <c>Found</c> (bool B) says which rows had a one-attribute
+    /// neighbour. Everything is put on <paramref name="device"/>.
+    /// </summary>
+    public static JointEmbeddingBatch Of(Tensor images, Tensor captions, Tensor counts, Tensor? attributes, Tensor? labels,
+        TensorDataset? data, HardNegativeSampler? sampler, Generator? generator, Device device)
+    {
+        if (sampler is null || data is null) return new(images, captions, counts, attributes, labels, null);
+        var key = attributes ?? labels ?? throw new ArgumentException("hard negatives need attribute rows or labels");
+        var (idx, found) = sampler.Sample(key, generator);
+        var extra = data.GatherExtra(idx);                                           // cpu: fields of the CPU data set
+        Tensor Join(Tensor a, Tensor b) => cat([a, b.On(device)], 0);
+        return new(Join(images, data.Gather(idx)), Join(captions, extra[CaptionFields.Captions]), Join(counts, extra[CaptionFields.CaptionCount]),
+            attributes is null ? null : Join(attributes, extra[CaptionFields.Attributes]),
+            labels is null ? null : Join(labels, data.GatherLabels(idx)!), found.On(device));
+    }
+
+    /// <summary>
+    /// Of the first <paramref name="n"/> images (the drawn ones) whose hard negative was found, the share that score
+    /// their own text above their neighbour's (row i against column n + i of <paramref name="scores"/>); 0 when none.
+    /// </summary>
+    public Tensor HardTop1(Tensor scores, long n)
+    {
+        if (Found is null) return zeros(1, device: scores.device).squeeze();
+        using var scope = NewDisposeScope();
+        var own = scores.diag().narrow(0, 0, n);
+        var hard = scores.narrow(0, 0, n).diag(n);                                    // [i, n + i]
+        var found = Found.to_type(ScalarType.Float32);
+        return own.gt(hard).to_type(ScalarType.Float32).mul(found).sum().div(found.sum().clamp_min(1)).MoveToOuterDisposeScope();
+    }
+}
+
 /// <summary>Settings of <see cref="JointEmbeddingTrainer"/>.</summary>
 public sealed record JointEmbeddingOptions
 {
@@ -60,6 +102,9 @@ public sealed record JointEmbeddingOptions
     public int HiddenDim { get; init; } = 128;
     public int ImageWidth { get; init; } = 32;
     public TextEncoderKind TextEncoder { get; init; } = TextEncoderKind.Cnn;
+
+    /// <summary>Extend each batch by one-attribute neighbours (<see cref="JointEmbeddingBatch"/>).</summary>
+    public bool HardNegatives { get; init; } = true;
 }
 
 /// <summary>A trained text/image encoder pair and the loss of every step.</summary>
@@ -101,6 +146,7 @@ public static class JointEmbeddingTrainer
         int batch = (int)Math.Min(o.BatchSize, data.Count);
         if (batch < 2) throw new DataException($"joint embedding needs at least 2 images per batch; {data.Name} has {data.Count}");
         data.ExtraFields.TryGetValue(CaptionFields.Attributes, out var attributes);
+        var hard = o.HardNegatives ? HardNegativeSampler.For(data) : null;
 
         manual_seed(seed);
         var text = new TextEncoder(vocab.Count, o.EmbeddingDim, o.WordDim, o.HiddenDim, o.TextEncoder);
@@ -115,9 +161,11 @@ public static class JointEmbeddingTrainer
         {
             using var scope = NewDisposeScope();
             var idx = randperm(data.Count, generator: g).narrow(0, 0, batch); // cpu: the judge is trained on the CPU
-            var (ids, mask) = CaptionFields.Trim(CaptionFields.PickCaption(captions.index_select(0, idx), counts.index_select(0, idx), g));
-            var same = JointEmbeddingLoss.SamePairs(attributes?.index_select(0, idx), data.GatherLabels(idx), batch);
-            var loss = JointEmbeddingLoss.Loss(image.call(data.Gather(idx)), text.call(ids, mask), o.Margin, same);
+            var b = JointEmbeddingBatch.Of(data.Gather(idx), captions.index_select(0, idx), counts.index_select(0, idx),
+                attributes?.index_select(0, idx), data.GatherLabels(idx), data, hard, g, CPU);
+            var (ids, mask) = CaptionFields.Trim(CaptionFields.PickCaption(b.Captions, b.Counts, g));
+            var same = JointEmbeddingLoss.SamePairs(b.Attributes, b.Labels, b.Images.shape[0]);
+            var loss = JointEmbeddingLoss.Loss(image.call(b.Images), text.call(ids, mask), o.Margin, same);
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();

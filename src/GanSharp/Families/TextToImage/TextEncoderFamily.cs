@@ -45,6 +45,7 @@ public sealed class TextEncoderFamily : IGanFamily
         OptionSpec.Of("word-dim", 64, "text-encoder: width of the word embeddings (default 64)"),
         OptionSpec.Of("hidden-dim", 128, "text-encoder: width of the text encoder's hidden layers (default 128)"),
         OptionSpec.Of("margin", 1.0, "text-encoder: margin of the joint embedding hinge (default 1)"),
+        OptionSpec.Of("hard-negatives", true, "text-encoder: extend each batch by, per image, a data image whose attributes differ in exactly one (colour, shape, ...), with its captions, so the embedding must separate every attribute (default on)"),
     };
 
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
@@ -86,12 +87,15 @@ public sealed class TextEncoderSystem : GanSystem
 {
     private Vocabulary? _vocabulary;
     private Tensor? _pool, _gridText, _gridOwn;
+    private TensorDataset? _data;
+    private HardNegativeSampler? _hard;
 
     public TextEncoderSystem(GanOptions options, long[] shape) : base(options, shape)
     {
         EmbeddingDim = options.Get<int>("embedding-dim");
         Kind = options.Get<string>("text-kind") == "gru" ? TextEncoderKind.Gru : TextEncoderKind.Cnn;
         Margin = options.Get<double>("margin");
+        HardNegatives = options.Get<bool>("hard-negatives");
         AddNetwork("I", new ImageEncoder((int)shape[1], (int)shape[0], EmbeddingDim));
         AddNetwork(PretrainedTextEncoder.Network, Build(2));   // sized for the vocabulary in Attach or RestoreFamilyState
     }
@@ -99,6 +103,7 @@ public sealed class TextEncoderSystem : GanSystem
     public int EmbeddingDim { get; }
     public TextEncoderKind Kind { get; }
     public double Margin { get; }
+    public bool HardNegatives { get; }
 
     public Vocabulary Vocabulary => _vocabulary ?? throw new InvalidOperationException("no data attached and no checkpoint restored");
     public TextEncoder Text => (TextEncoder)Network(PretrainedTextEncoder.Network);
@@ -117,23 +122,30 @@ public sealed class TextEncoderSystem : GanSystem
 
     /// <summary>
     /// The joint embedding loss of one caption per image (drawn from its captions) against the batch's images; pairs
-    /// with equal attributes (or labels) are not negatives. Logs embed_top1.
+    /// with equal attributes (or labels) are not negatives. With hard negatives (the default) the batch is first
+    /// extended by each image's one-attribute neighbour (<see cref="JointEmbeddingBatch"/>). Logs embed_top1 (of the
+    /// drawn images, against every text of the extended batch) and, with hard negatives, embed_hard_top1.
     /// </summary>
     public LossResult EmbeddingLoss(Batch batch, Generator rng)
     {
-        var (ids, mask) = CaptionFields.Trim(CaptionFields.PickCaption(batch[CaptionFields.Captions], batch[CaptionFields.CaptionCount], rng));
+        var b = JointEmbeddingBatch.Of(batch.Real, batch[CaptionFields.Captions], batch[CaptionFields.CaptionCount],
+            batch.Has(CaptionFields.Attributes) ? batch[CaptionFields.Attributes] : null, batch.Labels,
+            HardNegatives ? _data : null, HardNegatives ? _hard : null, rng, Device);
+        var (ids, mask) = CaptionFields.Trim(CaptionFields.PickCaption(b.Captions, b.Counts, rng));
         var text = Text.call(ids, mask);
-        var image = Image.call(batch.Real);
-        var same = JointEmbeddingLoss.SamePairs(batch.Has(CaptionFields.Attributes) ? batch[CaptionFields.Attributes] : null, batch.Labels, batch.Size, batch.Real.device);
+        var image = Image.call(b.Images);
+        long n = batch.Size;
+        var same = JointEmbeddingLoss.SamePairs(b.Attributes, b.Labels, b.Images.shape[0], Device);
         var scores = JointEmbeddingLoss.Compatibility(image, text);
         var loss = JointEmbeddingLoss.FromScores(scores, Margin, same);
-        Tensor top1;
+        var logged = new Dictionary<string, Tensor>();
         using (no_grad())
         {
-            var others = scores.masked_fill(same, float.NegativeInfinity).amax(new long[] { 1 });   // best text of another description
-            top1 = scores.diag().gt(others).to_type(ScalarType.Float32).mean();
+            var others = scores.masked_fill(same, float.NegativeInfinity).narrow(0, 0, n).amax(new long[] { 1 });   // best text of another description
+            logged["embed_top1"] = scores.diag().narrow(0, 0, n).gt(others).to_type(ScalarType.Float32).mean();
+            if (b.Found is not null) logged["embed_hard_top1"] = b.HardTop1(scores, n);
         }
-        return new LossResult(loss) { Logged = new Dictionary<string, Tensor> { ["embed_top1"] = top1 } };
+        return new LossResult(loss) { Logged = logged };
     }
 
     public override string? JointLossesUnsupported() => "the text-encoder family has one phase";
@@ -148,6 +160,8 @@ public sealed class TextEncoderSystem : GanSystem
         else if (Text.VocabularySize != vocabulary.Count)
             ReplaceNetworks(new Dictionary<string, nn.Module> { [PretrainedTextEncoder.Network] = Build(vocabulary.Count) });
         _vocabulary = vocabulary;
+        _data = data;
+        if (HardNegatives) _hard = HardNegativeSampler.For(data);
         if (_pool is null) UsePool(data);
     }
 
