@@ -102,4 +102,31 @@ public class HardNegativeTests
         Assert.Equal(8, plain.Images.shape[0]);
         Assert.Null(plain.Found);
     }
+
+    [Fact]
+    public void TheAttributeLossMatchesTheHandValue()
+    {
+        // Columns of 2 and 3 classes (and a constant column of 1 class, skipped). Row 0: logits 0 everywhere, values
+        // (1, 2); row 1: logits (ln 3, 0 | 0, ln 2, 0), values (0, −1 = absent).
+        // Column 0: row 0 −ln ½ = ln 2, row 1 −ln ¾ → (ln 2 + ln 4/3) / 2. Column 1: row 0 ln 3 (row 1 ignored).
+        var logits = tensor(new float[,] { { 0, 0, 0, 0, 0, 0 }, { (float)Math.Log(3), 0, 0, (float)Math.Log(2), 0, 0 } });
+        var values = tensor(new long[,] { { 1, 2, 0 }, { 0, -1, 0 } });
+        double expected = ((Math.Log(2) + Math.Log(4.0 / 3)) / 2 + Math.Log(3)) / 2;
+        Assert.Equal(expected, AttributeHeads.LossOfLogits(logits, values, new long[] { 2, 3, 1 }).item<float>(), 5);
+        // A column absent in every row adds nothing.
+        var absent = tensor(new long[,] { { 1, -1, 0 }, { 0, -1, 0 } });
+        Assert.Equal((Math.Log(2) + Math.Log(4.0 / 3)) / 2, AttributeHeads.LossOfLogits(logits, absent, new long[] { 2, 3, 1 }).item<float>(), 5);
+        Assert.Throws<ArgumentException>(() => AttributeHeads.LossOfLogits(logits, values, new long[] { 2, 4 }));
+    }
+
+    [Fact]
+    public void AttributeClassesComeFromTheData()
+    {
+        using var data = CaptionedShapes.Generate(300, 16, seed: 2);
+        var classes = AttributeHeads.ClassesOf(data)!;
+        // object count 1..2, 4 backgrounds, then per slot 5 shapes, 8 colours, 3 sizes, 9 positions.
+        Assert.Equal(new long[] { 3, 4, 5, 8, 3, 9, 5, 8, 3, 9 }, classes);
+        using var heads = new AttributeHeads(6, classes);
+        Assert.Equal(new long[] { 2, classes.Sum() }, heads.call(zeros(2, 6)).shape);
+    }
 }

@@ -122,6 +122,10 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
         Assert.Equal(5, lines.Count);
         Assert.All(lines, l => Assert.InRange(V(l, "embed_top1"), 0, 1));
         Assert.All(lines, l => Assert.True(V(l, "loss_embed") >= 0));
+        // By default the batch has hard negatives and both embeddings an attribute loss (weight 10): the logged total is
+        // the hinge plus 10 times the two attribute cross-entropies.
+        Assert.All(lines, l => Assert.InRange(V(l, "embed_hard_top1"), 0, 1));
+        Assert.All(lines, l => Assert.Equal(V(l, "loss_hinge") + 10 * (V(l, "attr_text") + V(l, "attr_image")), V(l, "loss_embed"), 2));
         // The checkpoint alone gives the encoder and the vocabulary the data has.
         var (text, vocabulary) = PretrainedTextEncoder.Load(System.IO.Path.Combine(tmp.Path, "full"));
         using (text)
