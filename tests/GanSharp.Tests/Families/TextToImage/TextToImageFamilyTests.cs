@@ -451,4 +451,43 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
             }
         }
     }
+
+    [Fact]
+    public void HardWrongCaptionsDifferInExactlyOneAttributeAndAShareOfZeroDrawsTheUsualOnes()
+    {
+        using var data = Shapes(3000, 16, seed: 4);
+        var sampler = WrongTextSampler.For(data);
+        var hard = HardNegativeSampler.For(data);
+        var captions = data.ExtraFields[CaptionFields.Captions];
+        var attributes = data.ExtraFields[CaptionFields.Attributes];
+        var rows = attributes.data<long>().ToArray();
+        int a = (int)attributes.shape[1];
+        var owners = new Dictionary<string, List<int>>();
+        for (int i = 0; i < data.Count; i++)
+            for (long k = 0; k < captions.shape[1]; k++)
+            {
+                string key = string.Join(',', captions[i, k].data<long>().ToArray());
+                if (!owners.TryGetValue(key, out var list)) owners[key] = list = [];
+                list.Add(i);
+            }
+        var idx = arange(0, 200);
+        var batch = attributes.index_select(0, idx);
+        using (var g1 = new Generator(5))
+        using (var g2 = new Generator(5))
+            Assert.True(sampler.SampleCaptionsFor(batch, g1).Text.equal(sampler.SampleCaptionsFor(batch, g2, hard, 0).Text).all().item<bool>());
+        using var g = new Generator(6);
+        var (wrong, mask) = sampler.SampleCaptionsFor(batch, g, hard, 1.0);
+        Assert.True(mask.equal(wrong.ne(0)).all().item<bool>());
+        int oneAttribute = 0;
+        for (int b = 0; b < 200; b++)
+        {
+            var own = rows.AsSpan(b * a, a).ToArray();
+            var diffs = owners[string.Join(',', wrong[b].data<long>().ToArray())]
+                .Select(j => own.Zip(rows.AsSpan(j * a, a).ToArray()).Count(p => p.First != p.Second)).ToList();
+            Assert.All(diffs, d => Assert.True(d >= 1, $"image {b}: its wrong caption describes an image with the same attributes"));
+            if (diffs.Contains(1)) oneAttribute++;
+        }
+        // With share 1, every image that has a one-attribute neighbour (most single-object scenes of 3,000) gets one.
+        Assert.True(oneAttribute > 60, $"only {oneAttribute} of 200 wrong captions differ in one attribute");
+    }
 }
