@@ -6,8 +6,9 @@
 //     with one attribute swapped: the relative change of phi, of G's compressed embedding (FC 128 + LeakyReLU), and the
 //     mean per-pixel change of G's image at the same z (eval-mode BatchNorm); the data's own change is the mean
 //     per-pixel difference of real training pairs that differ in that one attribute only.
-// usage: dotnet fsi bench/text-to-image-cond-probe.fsx [--no-images] RUN [RUN...]   (gan-cls runs or checkpoints;
-//        --no-images: part A only)
+// usage: dotnet fsi bench/text-to-image-cond-probe.fsx [--no-images] [--no-judge] RUN [RUN...]   (gan-cls runs or
+//        checkpoints, or a text-encoder run for part A; --no-images: part A only; --no-judge: part A for RUN's
+//        encoder only, without the judge's)
 #I __SOURCE_DIRECTORY__
 #I "../src/GanSharp.Cli/bin/Release/net10.0"
 #r "TorchSharp.dll"
@@ -33,18 +34,25 @@ let test = CaptionedShapes.Load(400, 32, 1L, "test", null)
 let trainSingle, trainAt = singleOf train
 let testSingle, testAt = singleOf test
 let args = fsi.CommandLineArgs |> Array.skip 1
-let noImages = args |> Array.contains "--no-images"
-let runs = args |> Array.filter (fun a -> a <> "--no-images")
+let noImages = args |> Array.contains "--no-images" || args |> Array.contains "--no-judge"
+let runs = args |> Array.filter (fun a -> not (a.StartsWith "--"))
 let first = Sampler.Load(runs.[0])
-let sys0 = first.System :?> GanClsSystem
+// a gan-cls run (its frozen encoder) or a text-encoder run (its own text encoder; part A only)
+let encode0 : torch.Tensor -> torch.Tensor =
+    match first.System with
+    | :? GanClsSystem as s -> fun ids -> s.EncodeText(ids)
+    | :? TextEncoderSystem as s -> s.Text.eval(); fun ids -> s.Text.call(ids, ids.ne(torch.tensor(0L)))
+    | other -> failwithf "%s is neither a gan-cls nor a text-encoder run (%s)" runs.[0] (other.GetType().Name)
+let noJudge = args |> Array.contains "--no-judge"
 let _ng = torch.no_grad()
 // (A) linear probe of phi on the dataset's own captions (varied templates, synonyms, word orders), for the frozen
 // encoder of the first run and for the R-precision judge's text encoder (trained separately, same objective)
 // (the judge is loaded after the first probe, so the first probe's random state does not depend on it)
 let judgeEncoder = lazy (let struct(t, _) = GanSharp.Metrics.TextToImageJudges.RPrecisionJudge(IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "gansharp", "stats"), null) in t.eval(); t)
 let encoders : (string * (unit -> torch.Tensor -> torch.Tensor))[] = [|
-    sprintf "the frozen text encoder of %s" runs.[0], (fun () -> fun ids -> sys0.EncodeText(ids))
-    "the R-precision judge's text encoder", (fun () -> let t = judgeEncoder.Force() in fun (ids: torch.Tensor) -> t.call(ids, ids.ne(torch.tensor(0L)))) |]
+    yield (sprintf "the text encoder of %s" runs.[0], (fun () -> encode0))
+    if not noJudge then
+        yield ("the R-precision judge's text encoder", (fun () -> let t = judgeEncoder.Force() in fun (ids: torch.Tensor) -> t.call(ids, ids.ne(torch.tensor(0L))))) |]
 for (encName, makeEncode) in encoders do
     let encode = makeEncode ()
     let embedAll (d: TensorDataset) (idx: int[]) =

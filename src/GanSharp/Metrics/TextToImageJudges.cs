@@ -24,6 +24,12 @@ public static class TextToImageJudges
     public const long EmbeddingSeed = 99;
     const int Version = 1;
 
+    /// <summary>
+    /// Version of the R-precision judge: 2 trains with hard negatives (<see cref="JointEmbeddingOptions.HardNegatives"/>),
+    /// since version 1's embedding was at chance on colour and shape (docs/text-to-image.md, Diagnosis 2).
+    /// </summary>
+    const int EmbeddingVersion = 2;
+
     /// <summary>Real captioned shapes of the judges' seed at <see cref="Side"/>: "train", "test" (seen combinations) or "heldout".</summary>
     public static TensorDataset Shapes(string split, int count, Action<string>? log, string? cacheRoot = null) =>
         CaptionedShapes.Load(count, Side, DataSeed, split, cacheRoot, log);
@@ -51,9 +57,9 @@ public static class TextToImageJudges
     /// <summary>The R-precision judge: a text and an image encoder trained jointly on real shapes (cached like the classifier).</summary>
     public static (TextEncoder Text, ImageEncoder Image) RPrecisionJudge(string? cacheDir, Action<string>? log)
     {
-        var header = new JsonObject { ["judge"] = "shapes-r-precision", ["version"] = Version, ["side"] = Side, ["data-seed"] = DataSeed, ["images"] = TrainImages, ["steps"] = EmbeddingSteps, ["seed"] = EmbeddingSeed };
-        string? path = cacheDir is null ? null : Path.Combine(cacheDir, $"judge-shapes-embedding-v{Version}-s{Side}.ckpt");
-        var settings = new JointEmbeddingOptions { BatchSize = 64 };
+        var settings = new JointEmbeddingOptions { BatchSize = 64, HardNegatives = true };
+        var header = new JsonObject { ["judge"] = "shapes-r-precision", ["version"] = EmbeddingVersion, ["side"] = Side, ["data-seed"] = DataSeed, ["images"] = TrainImages, ["steps"] = EmbeddingSteps, ["seed"] = EmbeddingSeed, ["hard-negatives"] = settings.HardNegatives };
+        string? path = cacheDir is null ? null : Path.Combine(cacheDir, $"judge-shapes-embedding-v{EmbeddingVersion}-s{Side}.ckpt");
         var text = new TextEncoder(CaptionedShapes.Vocabulary.Count, settings.EmbeddingDim, settings.WordDim, settings.HiddenDim, settings.TextEncoder);
         var image = new ImageEncoder(Side, 3, settings.EmbeddingDim, settings.ImageWidth);
         if (TryLoad(path, header, log, tensors => { Trainer.LoadModule(text, "T.", tensors); Trainer.LoadModule(image, "I.", tensors); }))

@@ -58,6 +58,7 @@ public sealed class GanClsFamily : IGanFamily
         OptionSpec.Of("tune-text-encoder", false, "gan-cls: train the text encoder with D instead of keeping it frozen"),
         OptionSpec.Of("embedding-dim", 128, "text-encoder/gan-cls/stackgan: width of the text embedding φ(t) (default 128)"),
         OptionSpec.Of("int-weight", 1.0, "gan-cls: weight of G's loss on interpolated embeddings (GAN-INT; default 1)"),
+        TextToImageSystem.HardWrongTextSpec,
         OptionSpec.Of("int-beta", 0.5, "gan-cls: β of the GAN-INT interpolation β·t₁ + (1 − β)·t₂ (default 0.5, the paper's)"),
     };
 

@@ -42,6 +42,7 @@ public sealed class StackGanFamily : IGanFamily
         OptionSpec.Of("stage1-from", "", "stackgan: with --stage 2, the stackgan run (or .ckpt) whose Stage-I and text encoder Stage-II refines"),
         OptionSpec.Of("text-encoder", "", "gan-cls/stackgan: the pretrained text encoder: a run of 'gansharp train text-encoder' (or its .ckpt), frozen during training"),
         OptionSpec.Of("embedding-dim", 128, "text-encoder/gan-cls/stackgan: width of the text embedding φ(t) (default 128)"),
+        TextToImageSystem.HardWrongTextSpec,
         OptionSpec.Of("kl-weight", 1.0, "stackgan: weight λ of the conditioning augmentation's KL term (default 1, the paper's)"),
         OptionSpec.Of("cond-dim", 128, "stackgan: width of the augmented condition ĉ (default 128)"),
         OptionSpec.Of("residual-blocks", 2, "stackgan: residual blocks of Stage-II (default 2)"),

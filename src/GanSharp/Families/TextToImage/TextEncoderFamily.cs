@@ -45,6 +45,8 @@ public sealed class TextEncoderFamily : IGanFamily
         OptionSpec.Of("word-dim", 64, "text-encoder: width of the word embeddings (default 64)"),
         OptionSpec.Of("hidden-dim", 128, "text-encoder: width of the text encoder's hidden layers (default 128)"),
         OptionSpec.Of("margin", 1.0, "text-encoder: margin of the joint embedding hinge (default 1)"),
+        OptionSpec.Of("attribute-weight", 10.0, "text-encoder: weight of an auxiliary loss that predicts every attribute (or the label) from both embeddings, so colour and shape stay readable; 0: off (default 10)"),
+        OptionSpec.Of("hard-negatives", true, "text-encoder: extend each batch by, per image, a data image whose attributes differ in exactly one (colour, shape, ...), with its captions, so the embedding must separate every attribute (default on)"),
     };
 
     public IReadOnlyDictionary<string, (string Description, string Json)> Presets { get; } = new Dictionary<string, (string, string)>
@@ -64,6 +66,7 @@ public sealed class TextEncoderFamily : IGanFamily
         if (options.Ema > 0) throw new ArgumentException("--ema is not available for text-encoder");
         foreach (var key in new[] { "embedding-dim", "word-dim", "hidden-dim" })
             if (options.Get<int>(key) < 1) throw new ArgumentException($"--{key} must be positive");
+        if (!(options.Get<double>("attribute-weight") >= 0)) throw new ArgumentException("--attribute-weight must be ≥ 0");
         return ArchName;
     }
 
@@ -86,19 +89,41 @@ public sealed class TextEncoderSystem : GanSystem
 {
     private Vocabulary? _vocabulary;
     private Tensor? _pool, _gridText, _gridOwn;
+    private TensorDataset? _data;
+    private HardNegativeSampler? _hard;
+    private long[]? _attributeClasses;
+
+    private void ReplaceHeads(long[] classes) => ReplaceNetworks(new Dictionary<string, nn.Module>
+    {
+        [TextHeads] = new AttributeHeads(EmbeddingDim, classes),
+        [ImageHeads] = new AttributeHeads(EmbeddingDim, classes),
+    });
 
     public TextEncoderSystem(GanOptions options, long[] shape) : base(options, shape)
     {
         EmbeddingDim = options.Get<int>("embedding-dim");
         Kind = options.Get<string>("text-kind") == "gru" ? TextEncoderKind.Gru : TextEncoderKind.Cnn;
         Margin = options.Get<double>("margin");
+        HardNegatives = options.Get<bool>("hard-negatives");
+        AttributeWeight = options.Get<double>("attribute-weight");
         AddNetwork("I", new ImageEncoder((int)shape[1], (int)shape[0], EmbeddingDim));
         AddNetwork(PretrainedTextEncoder.Network, Build(2));   // sized for the vocabulary in Attach or RestoreFamilyState
+        if (AttributeWeight > 0)
+        {
+            // sized for the data's attribute columns in Attach or RestoreFamilyState
+            AddNetwork(TextHeads, new AttributeHeads(EmbeddingDim, [2]));
+            AddNetwork(ImageHeads, new AttributeHeads(EmbeddingDim, [2]));
+        }
     }
 
     public int EmbeddingDim { get; }
     public TextEncoderKind Kind { get; }
     public double Margin { get; }
+    public bool HardNegatives { get; }
+    public double AttributeWeight { get; }
+
+    /// <summary>The auxiliary attribute classifiers on the text and the image embedding (with --attribute-weight > 0).</summary>
+    public const string TextHeads = "Ht", ImageHeads = "Hi";
 
     public Vocabulary Vocabulary => _vocabulary ?? throw new InvalidOperationException("no data attached and no checkpoint restored");
     public TextEncoder Text => (TextEncoder)Network(PretrainedTextEncoder.Network);
@@ -108,7 +133,8 @@ public sealed class TextEncoderSystem : GanSystem
 
     public override IReadOnlyList<OptimizerGroup> OptimizerGroups() => new[]
     {
-        new OptimizerGroup("E", new[] { PretrainedTextEncoder.Network, "I" }, Options.Optimizer, Options.LrG, Options.BetasG),
+        new OptimizerGroup("E", AttributeWeight > 0 ? new[] { PretrainedTextEncoder.Network, "I", TextHeads, ImageHeads } : new[] { PretrainedTextEncoder.Network, "I" },
+            Options.Optimizer, Options.LrG, Options.BetasG),
     };
 
     public override string? EmaNetwork => null;
@@ -117,23 +143,39 @@ public sealed class TextEncoderSystem : GanSystem
 
     /// <summary>
     /// The joint embedding loss of one caption per image (drawn from its captions) against the batch's images; pairs
-    /// with equal attributes (or labels) are not negatives. Logs embed_top1.
+    /// with equal attributes (or labels) are not negatives. With hard negatives (the default) the batch is first
+    /// extended by each image's one-attribute neighbour (<see cref="JointEmbeddingBatch"/>). Logs embed_top1 (of the
+    /// drawn images, against every text of the extended batch) and, with hard negatives, embed_hard_top1.
     /// </summary>
     public LossResult EmbeddingLoss(Batch batch, Generator rng)
     {
-        var (ids, mask) = CaptionFields.Trim(CaptionFields.PickCaption(batch[CaptionFields.Captions], batch[CaptionFields.CaptionCount], rng));
+        var b = JointEmbeddingBatch.Of(batch.Real, batch[CaptionFields.Captions], batch[CaptionFields.CaptionCount],
+            batch.Has(CaptionFields.Attributes) ? batch[CaptionFields.Attributes] : null, batch.Labels,
+            HardNegatives ? _data : null, HardNegatives ? _hard : null, rng, Device);
+        var (ids, mask) = CaptionFields.Trim(CaptionFields.PickCaption(b.Captions, b.Counts, rng));
         var text = Text.call(ids, mask);
-        var image = Image.call(batch.Real);
-        var same = JointEmbeddingLoss.SamePairs(batch.Has(CaptionFields.Attributes) ? batch[CaptionFields.Attributes] : null, batch.Labels, batch.Size, batch.Real.device);
+        var image = Image.call(b.Images);
+        long n = batch.Size;
+        var same = JointEmbeddingLoss.SamePairs(b.Attributes, b.Labels, b.Images.shape[0], Device);
         var scores = JointEmbeddingLoss.Compatibility(image, text);
         var loss = JointEmbeddingLoss.FromScores(scores, Margin, same);
-        Tensor top1;
+        var logged = new Dictionary<string, Tensor>();
+        if (AttributeWeight > 0 && (b.Attributes ?? b.Labels) is { } key)
+        {
+            var textAttributes = ((AttributeHeads)Network(TextHeads)).Loss(text, key);
+            var imageAttributes = ((AttributeHeads)Network(ImageHeads)).Loss(image, key);
+            logged["loss_hinge"] = loss.detach();
+            logged["attr_text"] = textAttributes.detach();
+            logged["attr_image"] = imageAttributes.detach();
+            loss = loss.add(textAttributes.add(imageAttributes).mul(AttributeWeight));
+        }
         using (no_grad())
         {
-            var others = scores.masked_fill(same, float.NegativeInfinity).amax(new long[] { 1 });   // best text of another description
-            top1 = scores.diag().gt(others).to_type(ScalarType.Float32).mean();
+            var others = scores.masked_fill(same, float.NegativeInfinity).narrow(0, 0, n).amax(new long[] { 1 });   // best text of another description
+            logged["embed_top1"] = scores.diag().narrow(0, 0, n).gt(others).to_type(ScalarType.Float32).mean();
+            if (b.Found is not null) logged["embed_hard_top1"] = b.HardTop1(scores, n);
         }
-        return new LossResult(loss) { Logged = new Dictionary<string, Tensor> { ["embed_top1"] = top1 } };
+        return new LossResult(loss) { Logged = logged };
     }
 
     public override string? JointLossesUnsupported() => "the text-encoder family has one phase";
@@ -148,6 +190,18 @@ public sealed class TextEncoderSystem : GanSystem
         else if (Text.VocabularySize != vocabulary.Count)
             ReplaceNetworks(new Dictionary<string, nn.Module> { [PretrainedTextEncoder.Network] = Build(vocabulary.Count) });
         _vocabulary = vocabulary;
+        _data = data;
+        if (HardNegatives) _hard = HardNegativeSampler.For(data);
+        if (AttributeWeight > 0)
+        {
+            var classes = AttributeHeads.ClassesOf(data)
+                ?? throw new DataException($"--attribute-weight needs data with attributes or labels; {data.Name} has neither (pass --attribute-weight 0)");
+            var heads = (AttributeHeads)Network(TextHeads);
+            if (_attributeClasses is { } trained && !trained.SequenceEqual(classes))
+                throw new DataException($"{data.Name} has attribute classes [{string.Join(", ", classes)}], the run was trained on [{string.Join(", ", trained)}]");
+            if (!heads.Classes.SequenceEqual(classes)) ReplaceHeads(classes);
+            _attributeClasses = classes;
+        }
         if (_pool is null) UsePool(data);
     }
 
@@ -224,6 +278,7 @@ public sealed class TextEncoderSystem : GanSystem
     {
         var state = new JsonObject();
         PretrainedTextEncoder.Describe(state, Text, Vocabulary);
+        if (_attributeClasses is not null) state["attribute-classes"] = new JsonArray(_attributeClasses.Select(k => (JsonNode)k).ToArray());
         return state;
     }
 
@@ -233,6 +288,11 @@ public sealed class TextEncoderSystem : GanSystem
         if (TextEncoderConfig.Of(Text) != config)
             ReplaceNetworks(new Dictionary<string, nn.Module> { [PretrainedTextEncoder.Network] = config.Build() });
         _vocabulary = vocabulary;
+        if (AttributeWeight > 0 && state?["attribute-classes"] is JsonArray saved)
+        {
+            _attributeClasses = saved.Select(k => k!.GetValue<long>()).ToArray();
+            if (!((AttributeHeads)Network(TextHeads)).Classes.SequenceEqual(_attributeClasses)) ReplaceHeads(_attributeClasses);
+        }
     }
 
     public override void Dispose()

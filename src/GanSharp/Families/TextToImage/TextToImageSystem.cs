@@ -78,9 +78,22 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
         CaptionFields.Trim(CaptionFields.PickCaption(batch[CaptionFields.Captions], batch[CaptionFields.CaptionCount], rng)).Text;
 
     /// <summary>For each image of the batch, a caption of an image whose attributes differ (Reed et al.'s wrong text).</summary>
+    /// With --hard-wrong-text P, a share P of them (of the images that have one) is a caption of an image that differs
+    /// in exactly one attribute.
     protected Tensor WrongText(Batch batch, Generator rng) =>
         CaptionFields.Trim((_wrong ?? throw new InvalidOperationException("no training data attached"))
-            .SampleCaptionsFor(batch[CaptionFields.Attributes], rng)).Text.On(Device);   // drawn from the CPU caption pool
+            .SampleCaptionsFor(batch[CaptionFields.Attributes], rng, _hard, HardWrongShare)).Text.On(Device);   // drawn from the CPU caption pool
+
+    /// <summary>--hard-wrong-text: the share of wrong texts drawn from one-attribute neighbours (0: none, Reed et al.'s draw).</summary>
+    public double HardWrongShare => Options.Get<double>(HardWrongTextOption);
+
+    public const string HardWrongTextOption = "hard-wrong-text";
+
+    /// <summary>The option, declared by gan-cls and stackgan.</summary>
+    public static OptionSpec HardWrongTextSpec => OptionSpec.Of(HardWrongTextOption, 0.0,
+        "gan-cls/stackgan: share of D's wrong texts drawn from images that differ in exactly one attribute (colour, shape, ...) instead of any other attributes; 0 (default): Reed et al.'s draw");
+
+    private HardNegativeSampler? _hard;
 
     /// <summary>
     /// D's matching-aware loss on logits (Reed et al. 2016, Algorithm 1), with each pair's own loss and mean
@@ -114,6 +127,7 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
         if (_vocabulary is { } v && data.Attachments.ContainsKey(CaptionFields.VocabularyKey))
             PretrainedTextEncoder.CheckSame(v, CaptionFields.VocabularyOf(data), _encoderSource, data.Name);
         _wrong = WrongTextSampler.For(data);
+        if (HardWrongShare > 0) _hard = HardNegativeSampler.For(data);
         _captions = data.ExtraFields[CaptionFields.Captions];
         _captionCounts = data.ExtraFields[CaptionFields.CaptionCount];
         if (_gridText is null)
@@ -202,6 +216,7 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
             o.Loss != LossKind.Gan ? $"--loss {o.Loss.ToString().ToLowerInvariant()} is not available for {m}: its matching-aware loss is the GAN loss of Reed et al. (--loss gan)" :
             o.GLoss != GeneratorLossKind.NonSaturating ? $"--g-loss is not available for {m}: G minimizes −log s_f (non-saturating)" :
             o.RealLabel != 1.0 ? $"--real-label is not available for {m}" :
+            !(o.Get<double>(HardWrongTextOption) is >= 0 and <= 1) ? $"--{HardWrongTextOption} is a share: use a value from 0 to 1, not {o.Get<double>(HardWrongTextOption)}" :
             o.R1 > 0 ? $"--r1 is not available for {m}" :
             o.Clip > 0 ? $"--clip is not available for {m}" :
             o.InstanceNoise > 0 ? $"--instance-noise is not available for {m}" :

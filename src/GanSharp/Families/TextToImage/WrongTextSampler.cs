@@ -92,6 +92,26 @@ public sealed class WrongTextSampler
         return CaptionFields.PickCaption(_captions.index_select(0, wrong), _captionCount.index_select(0, wrong), generator);
     }
 
+    /// <summary>
+    /// <see cref="SampleCaptionsFor(Tensor, Generator?)"/>, but each row that has a one-attribute neighbour in the data
+    /// (<paramref name="hard"/>, built on the same data) takes, with probability <paramref name="hardShare"/>, a
+    /// caption of that neighbour instead: a wrong text that differs from the right one in exactly one attribute, so
+    /// that D cannot reject every wrong text by background or position alone. A share of 0 draws exactly what
+    /// <see cref="SampleCaptionsFor(Tensor, Generator?)"/> draws.
+    /// </summary>
+    public (Tensor Text, Tensor Mask) SampleCaptionsFor(Tensor attributes, Generator? generator, HardNegativeSampler? hard, double hardShare)
+    {
+        var (text, mask) = SampleCaptionsFor(attributes, generator);
+        if (hard is null || hardShare <= 0) return (text, mask);
+        using var scope = NewDisposeScope();
+        var (idx, found) = hard.Sample(attributes, generator);
+        var (hardText, _) = CaptionFields.PickCaption(_captions!.index_select(0, idx), _captionCount!.index_select(0, idx), generator);
+        using var u = rand(new long[] { idx.shape[0] }, generator: generator); // cpu: draws for the CPU caption pool
+        var use = u.lt(hardShare).logical_and(found).unsqueeze(1);
+        var mixed = where(use, hardText, text);
+        return (mixed.MoveToOuterDisposeScope(), mixed.ne(Vocabulary.PadId).MoveToOuterDisposeScope());
+    }
+
     /// <summary>How many distinct attribute rows the data has.</summary>
     public int GroupCount { get; }
 

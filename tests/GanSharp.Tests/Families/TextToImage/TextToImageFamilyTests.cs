@@ -122,6 +122,10 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
         Assert.Equal(5, lines.Count);
         Assert.All(lines, l => Assert.InRange(V(l, "embed_top1"), 0, 1));
         Assert.All(lines, l => Assert.True(V(l, "loss_embed") >= 0));
+        // By default the batch has hard negatives and both embeddings an attribute loss (weight 10): the logged total is
+        // the hinge plus 10 times the two attribute cross-entropies.
+        Assert.All(lines, l => Assert.InRange(V(l, "embed_hard_top1"), 0, 1));
+        Assert.All(lines, l => Assert.Equal(V(l, "loss_hinge") + 10 * (V(l, "attr_text") + V(l, "attr_image")), V(l, "loss_embed"), 2));
         // The checkpoint alone gives the encoder and the vocabulary the data has.
         var (text, vocabulary) = PretrainedTextEncoder.Load(System.IO.Path.Combine(tmp.Path, "full"));
         using (text)
@@ -446,5 +450,44 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
                     Assert.False(attributes[j].equal(own).all().item<bool>(), $"round {round}: the wrong caption of image {idx[b].item<long>()} describes image {j} with the same attributes");
             }
         }
+    }
+
+    [Fact]
+    public void HardWrongCaptionsDifferInExactlyOneAttributeAndAShareOfZeroDrawsTheUsualOnes()
+    {
+        using var data = Shapes(3000, 16, seed: 4);
+        var sampler = WrongTextSampler.For(data);
+        var hard = HardNegativeSampler.For(data);
+        var captions = data.ExtraFields[CaptionFields.Captions];
+        var attributes = data.ExtraFields[CaptionFields.Attributes];
+        var rows = attributes.data<long>().ToArray();
+        int a = (int)attributes.shape[1];
+        var owners = new Dictionary<string, List<int>>();
+        for (int i = 0; i < data.Count; i++)
+            for (long k = 0; k < captions.shape[1]; k++)
+            {
+                string key = string.Join(',', captions[i, k].data<long>().ToArray());
+                if (!owners.TryGetValue(key, out var list)) owners[key] = list = [];
+                list.Add(i);
+            }
+        var idx = arange(0, 200);
+        var batch = attributes.index_select(0, idx);
+        using (var g1 = new Generator(5))
+        using (var g2 = new Generator(5))
+            Assert.True(sampler.SampleCaptionsFor(batch, g1).Text.equal(sampler.SampleCaptionsFor(batch, g2, hard, 0).Text).all().item<bool>());
+        using var g = new Generator(6);
+        var (wrong, mask) = sampler.SampleCaptionsFor(batch, g, hard, 1.0);
+        Assert.True(mask.equal(wrong.ne(0)).all().item<bool>());
+        int oneAttribute = 0;
+        for (int b = 0; b < 200; b++)
+        {
+            var own = rows.AsSpan(b * a, a).ToArray();
+            var diffs = owners[string.Join(',', wrong[b].data<long>().ToArray())]
+                .Select(j => own.Zip(rows.AsSpan(j * a, a).ToArray()).Count(p => p.First != p.Second)).ToList();
+            Assert.All(diffs, d => Assert.True(d >= 1, $"image {b}: its wrong caption describes an image with the same attributes"));
+            if (diffs.Contains(1)) oneAttribute++;
+        }
+        // With share 1, every image that has a one-attribute neighbour (most single-object scenes of 3,000) gets one.
+        Assert.True(oneAttribute > 60, $"only {oneAttribute} of 200 wrong captions differ in one attribute");
     }
 }
