@@ -120,7 +120,10 @@ public class BlasPathTests
         var ids = shapes.Select(s => s.Id).ToHashSet();
         Assert.Contains("2x400@100", ids);         // pacgan-2d G's first layer (z 2 → 400), batch 100
         Assert.Contains("64x128@256", ids);        // mlp-ring G (z 64 → 128), batch 256
-        Assert.Contains("100x6272@64", ids);       // dcgan28 G's fc, 100 → 128·7·7, batch 64
+        Assert.Contains("100x1024@64", ids);       // dcgan-mnist G's hidden fc, 100 → 1024, batch 64
+        Assert.Contains("1024x6272@64", ids);      // dcgan-mnist G's fc, 1024 → 128·7·7
+        Assert.Contains("6272x1024@64", ids);      // dcgan-mnist D's hidden fc, 128·7·7 → 1024
+        Assert.Contains("110x6272@64", ids);       // cgan-mnist G's fc, z 100 + 10 labels → 128·7·7
         Assert.Contains("784x1000@100", ids);      // semisup-mlp D's first layer
         Assert.Equal(ids.Count, shapes.Count);
     }

@@ -57,7 +57,7 @@ public sealed class GoldenRunTests
         Assert.Equal("dcgan-mnist", dcgan.DefaultPreset("mnist", null));
         Assert.Equal("dcgan-mnist", dcgan.DefaultPreset(null, null));
         var o = GanOptions.FromJson(dcgan.Presets["dcgan-mnist"].Json);
-        Assert.Equal(("dcgan28", 2000, 64), (o.Arch, o.Steps, o.Batch));
+        Assert.Equal(("dcgan28", 2000, 64, 1024, 1024), (o.Arch, o.Steps, o.Batch, o.FcG, o.FcD));
     }
 
     private static JsonArray ToJson(List<double[]> rows) =>

@@ -82,7 +82,7 @@ public sealed class HardNegativeSampler
         int b = (int)rows.shape[0];
         var values = rows.OnCpu().to_type(ScalarType.Int64).contiguous().data<long>().ToArray(); // cpu: looked up in the CPU attribute table
         using var u = rand(new long[] { b, 2 }, dtype: ScalarType.Float64, generator: generator); // cpu: draws for the CPU lookup
-        var draws = u.data<double>().ToArray();
+        var draws = u.data<double>().ToArray(); // cpu: u is drawn on the CPU just above
         var result = new long[b];
         var found = new bool[b];
         for (int i = 0; i < b; i++)

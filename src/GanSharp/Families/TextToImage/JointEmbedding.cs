@@ -153,7 +153,7 @@ public sealed class AttributeHeads : nn.Module<Tensor, Tensor>
         var rows = data.ExtraFields.TryGetValue(CaptionFields.Attributes, out var a) ? a : data.Labels?.unsqueeze(1);
         if (rows is null) return null;
         using var max = rows.amax(new long[] { 0 });
-        return max.data<long>().Select(m => Math.Max(1, m + 1)).ToArray();
+        return max.data<long>().Select(m => Math.Max(1, m + 1)).ToArray(); // cpu: fields of the CPU data set
     }
 }
 
