@@ -186,10 +186,10 @@ public sealed class GanOptions
     public int WidthD { get; set; } = 64;
 
     /// <summary>dcgan28: a hidden fully connected layer between z and G's 7×7 map (0: none).</summary>
-    [Option("dcgan28: a hidden FC layer of N units (BatchNorm, ReLU) between z and G's 7×7 map (default 0: none; InfoGAN's MNIST G has 1024)", Families = new[] { "dcgan" })]
+    [Option("dcgan28: a hidden FC layer of N units (BatchNorm, ReLU) between z and G's 7×7 map (0: none; 1024 in the dcgan-mnist preset, the main job, as in InfoGAN's MNIST G)", Families = new[] { "dcgan" })]
     public int FcG { get; set; }
     /// <summary>dcgan28: a hidden fully connected layer before D's logit (0: none).</summary>
-    [Option("dcgan28: a hidden FC layer of N units (BatchNorm, LeakyReLU) before D's logit (default 0: none; InfoGAN's MNIST D has 1024)", Families = new[] { "dcgan" })]
+    [Option("dcgan28: a hidden FC layer of N units (BatchNorm, LeakyReLU) before D's logit (0: none; 1024 in the dcgan-mnist preset, the main job, as in InfoGAN's MNIST D)", Families = new[] { "dcgan" })]
     public int FcD { get; set; }
 
     /// <summary>How the cgan discriminator reads the label: "concat" (one-hot maps as input channels) or "projection".</summary>
