@@ -60,6 +60,7 @@ public sealed class GanClsFamily : IGanFamily
         OptionSpec.Of("int-weight", 1.0, "gan-cls: weight of G's loss on interpolated embeddings (GAN-INT; default 1)"),
         TextToImageSystem.HardWrongTextSpec,
         TextToImageSystem.AuxAttributesSpec,
+        TextToImageSystem.AuxFakeClassSpec,
         OptionSpec.Of("int-beta", 0.5, "gan-cls: β of the GAN-INT interpolation β·t₁ + (1 − β)·t₂ (default 0.5, the paper's)"),
     };
 
@@ -202,8 +203,8 @@ public sealed class GanClsSystem : TextToImageSystem
         if (AuxWeight > 0)
         {
             // TAC-GAN: D's attribute heads also learn to read every attribute of the real images
-            var (ar, aw, af, realFeatures, _) = Disc.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
-            return WithRealAttributeLoss(MatchingAware(ar, aw, af, "d"), AuxHeads, realFeatures, batch, "d", "aux_acc_real");
+            var (ar, aw, af, realFeatures, fakeFeatures) = Disc.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
+            return WithRealAttributeLoss(MatchingAware(ar, aw, af, "d"), AuxHeads, realFeatures, fakeFeatures, batch, "d", "aux_acc_real");
         }
         var (sr, sw, sf) = Disc.ScorePairs(batch.Real, right, wrong, fake, right);   // one batch: BatchNorm cannot tell the pairs apart
         return MatchingAware(sr, sw, sf, "d");

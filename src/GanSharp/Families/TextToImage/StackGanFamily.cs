@@ -44,6 +44,7 @@ public sealed class StackGanFamily : IGanFamily
         OptionSpec.Of("embedding-dim", 128, "text-encoder/gan-cls/stackgan: width of the text embedding φ(t) (default 128)"),
         TextToImageSystem.HardWrongTextSpec,
         TextToImageSystem.AuxAttributesSpec,
+        TextToImageSystem.AuxFakeClassSpec,
         OptionSpec.Of("kl-weight", 1.0, "stackgan: weight λ of the conditioning augmentation's KL term (default 1, the paper's)"),
         OptionSpec.Of("cond-dim", 128, "stackgan: width of the augmented condition ĉ (default 128)"),
         OptionSpec.Of("residual-blocks", 2, "stackgan: residual blocks of Stage-II (default 2)"),
@@ -324,8 +325,8 @@ public sealed class StackGanSystem : TextToImageSystem
         _wrong = wrong;
         if (AuxWeight > 0)
         {
-            var (ar, aw, af, realFeatures, _) = D1.ScorePairsWithFeatures(real, right, wrong, fake, right);
-            return WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d"), AuxHeads, realFeatures, batch, "d", "aux_acc_real");
+            var (ar, aw, af, realFeatures, fakeFeatures) = D1.ScorePairsWithFeatures(real, right, wrong, fake, right);
+            return WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d"), AuxHeads, realFeatures, fakeFeatures, batch, "d", "aux_acc_real");
         }
         var (sr, sw, sf) = D1.ScorePairs(real, right, wrong, fake, right);     // one batch: BatchNorm cannot tell the pairs apart
         return MatchingAware(sr, sw!, sf, "d");
@@ -368,8 +369,8 @@ public sealed class StackGanSystem : TextToImageSystem
         _wrong = wrong;
         if (AuxWeight > 0)
         {
-            var (ar, aw, af, realFeatures, _) = D2.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
-            return WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d2"), AuxHeads2, realFeatures, batch, "d2", "aux2_acc_real");
+            var (ar, aw, af, realFeatures, fakeFeatures) = D2.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
+            return WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d2"), AuxHeads2, realFeatures, fakeFeatures, batch, "d2", "aux2_acc_real");
         }
         var (sr, sw, sf) = D2.ScorePairs(batch.Real, right, wrong, fake, right);
         return MatchingAware(sr, sw!, sf, "d2");

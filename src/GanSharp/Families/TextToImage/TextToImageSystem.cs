@@ -103,6 +103,15 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     public static OptionSpec AuxAttributesSpec => OptionSpec.Of(AuxAttributesOption, 0.0,
         "gan-cls/stackgan: weight W of an auxiliary attribute classifier on D's image features (TAC-GAN, Dash et al. 2017): D adds W × its cross-entropy on real images against their attributes (on CUB-style data, the class), G adds W × its cross-entropy on G(z, text) against the caption's; 0 (default): off");
 
+    public const string AuxFakeClassOption = "aux-fake-class";
+
+    /// <summary>The option, declared by gan-cls and stackgan.</summary>
+    public static OptionSpec AuxFakeClassSpec => OptionSpec.Of(AuxFakeClassOption, false,
+        "gan-cls/stackgan: with --aux-attributes, each attribute head gets one more class, 'generated', that D's heads learn for G's images (a K + 1 classifier per attribute, as the semi-supervised GAN's D), so that G must look real to be read as the caption's value");
+
+    /// <summary>--aux-fake-class: the heads have a "generated" class per column, D's target for G's images.</summary>
+    public bool AuxFakeClass => Options.Get<bool>(AuxFakeClassOption);
+
     private readonly List<string> _auxHeads = new();
     private long[]? _auxClasses;
 
@@ -123,10 +132,11 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     private void SizeAttributeHeads(long[] classes)
     {
         var replaced = new Dictionary<string, nn.Module>();
+        var headClasses = AuxFakeClass ? classes.Select(k => k + 1).ToArray() : classes;   // class k of column c: "generated"
         foreach (var name in _auxHeads)
         {
             var heads = (AttributeHeads)Network(name);
-            if (!heads.Classes.SequenceEqual(classes)) replaced[name] = new AttributeHeads(heads.EmbeddingDim, classes);
+            if (!heads.Classes.SequenceEqual(headClasses)) replaced[name] = new AttributeHeads(heads.EmbeddingDim, headClasses);
         }
         if (replaced.Count > 0) ReplaceNetworks(replaced);
         _auxClasses = classes;
@@ -145,13 +155,31 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
 
     /// <summary>
     /// D's loss plus W × the heads' cross-entropy on real images (<paramref name="realFeatures"/>) against the batch's
-    /// attributes, logged as loss_aux_<paramref name="suffix"/> (unweighted) and <paramref name="accuracyName"/>.
+    /// attributes, logged as loss_aux_<paramref name="suffix"/> (unweighted) and <paramref name="accuracyName"/>. With
+    /// --aux-fake-class, plus W × their cross-entropy on G's images (<paramref name="fakeFeatures"/>) against the
+    /// "generated" class of every column the caption has (loss_aux_<paramref name="suffix"/>_fake).
     /// </summary>
-    protected LossResult WithRealAttributeLoss(LossResult result, string heads, Tensor realFeatures, Batch batch, string suffix, string accuracyName)
+    protected LossResult WithRealAttributeLoss(LossResult result, string heads, Tensor realFeatures, Tensor fakeFeatures, Batch batch, string suffix, string accuracyName)
     {
-        var (aux, accuracy) = AttributeLoss(heads, realFeatures, batch[CaptionFields.Attributes]);
+        var attributes = batch[CaptionFields.Attributes];
+        var (aux, accuracy) = AttributeLoss(heads, realFeatures, attributes);
         var logged = new Dictionary<string, Tensor>(result.Logged) { [$"loss_aux_{suffix}"] = aux.detach(), [accuracyName] = accuracy };
+        if (AuxFakeClass)
+        {
+            var h = (AttributeHeads)Network(heads);
+            var fake = AttributeHeads.LossOfLogits(h.call(fakeFeatures), GeneratedTargets(attributes), h.Classes);
+            logged[$"loss_aux_{suffix}_fake"] = fake.detach();
+            aux = aux.add(fake);
+        }
         return result with { Loss = result.Loss.add(aux.mul(AuxWeight)), Logged = logged };
+    }
+
+    /// <summary>Per column, the heads' "generated" class (the data's class count), −1 where the attribute is absent.</summary>
+    public Tensor GeneratedTargets(Tensor attributes)
+    {
+        var classes = _auxClasses ?? throw new InvalidOperationException("the attribute heads are not sized yet (no data attached, no checkpoint restored)");
+        using var generated = tensor(classes, device: attributes.device);
+        return where(attributes.eq(-1), attributes, generated.unsqueeze(0).expand_as(attributes));
     }
 
     /// <summary>
@@ -292,6 +320,7 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
             o.RealLabel != 1.0 ? $"--real-label is not available for {m}" :
             !(o.Get<double>(HardWrongTextOption) is >= 0 and <= 1) ? $"--{HardWrongTextOption} is a share: use a value from 0 to 1, not {o.Get<double>(HardWrongTextOption)}" :
             !(o.Get<double>(AuxAttributesOption) >= 0) ? $"--{AuxAttributesOption} is a loss weight: use 0 (off) or a positive value, not {o.Get<double>(AuxAttributesOption)}" :
+            o.Get<bool>(AuxFakeClassOption) && o.Get<double>(AuxAttributesOption) == 0 ? $"--{AuxFakeClassOption} adds a class to the attribute heads of --{AuxAttributesOption}: pass --{AuxAttributesOption} W (e.g. 10) too" :
             o.R1 > 0 ? $"--r1 is not available for {m}" :
             o.Clip > 0 ? $"--clip is not available for {m}" :
             o.InstanceNoise > 0 ? $"--instance-noise is not available for {m}" :

@@ -138,6 +138,40 @@ public sealed class AuxAttributeTests(PretrainedEncoderFixture encoder) : IClass
     }
 
     [Fact]
+    public void WithAGeneratedClassDAlsoLearnsToReadGsImagesAsGeneratedAndResumesBitForBit()
+    {
+        using var data = T2I.Shapes(32, 16);
+        using var tmp = new TestUtil.TempDir();
+        var o = GanCls(4, 2);
+        o.Set(TextToImageSystem.AuxFakeClassOption, true);
+        T2I.AssertResumesBitForBit(o, data, data, tmp.Path, 2);
+        foreach (var l in T2I.Metrics(Path.Combine(tmp.Path, "full")))
+        {
+            // D: matching-aware + W × (heads on real vs their attributes + heads on fakes vs "generated").
+            Assert.Equal(T2I.V(l, "loss_d"), T2I.V(l, "loss_d_real") + 0.5 * (T2I.V(l, "loss_d_wrong") + T2I.V(l, "loss_d_fake"))
+                + 2 * (T2I.V(l, "loss_aux_d") + T2I.V(l, "loss_aux_d_fake")), 5);
+            Assert.Equal(T2I.V(l, "loss_g"), T2I.V(l, "loss_adv") + 2 * T2I.V(l, "loss_aux_g") + T2I.V(l, "loss_int"), 5);
+        }
+        // Each column has one more class, the last; the target of a fake is that class where the caption has the column.
+        using var sampler = Sampler.Load(Path.Combine(tmp.Path, "full"));
+        var system = (GanClsSystem)sampler.System;
+        var classes = AttributeHeads.ClassesOf(data)!;
+        Assert.Equal(classes.Select(k => k + 1), ((AttributeHeads)system.Network(GanClsSystem.AuxHeads)).Classes);
+        using var attributes = tensor(new long[,] { { 1, 2, 0, 3, 1, 4, -1, -1, -1, -1 } });
+        Assert.Equal(new long[] { classes[0], classes[1], classes[2], classes[3], classes[4], classes[5], -1, -1, -1, -1 },
+            system.GeneratedTargets(attributes).data<long>().ToArray());
+    }
+
+    [Fact]
+    public void AGeneratedClassWithoutHeadsIsOneLine()
+    {
+        var o = GanCls(2, 0);
+        o.Set(TextToImageSystem.AuxFakeClassOption, true);
+        var e = Assert.Throws<ArgumentException>(() => GanFamilies.Get(GanClsFamily.ModelName).ResolveArch(o, new long[] { 3, 16, 16 }));
+        Assert.Equal("--aux-fake-class adds a class to the attribute heads of --aux-attributes: pass --aux-attributes W (e.g. 10) too", e.Message);
+    }
+
+    [Fact]
     public void ANegativeWeightIsOneLine()
     {
         var e = Assert.Throws<ArgumentException>(() => GanFamilies.Get(GanClsFamily.ModelName).ResolveArch(GanCls(2, -1), new long[] { 3, 16, 16 }));
