@@ -61,6 +61,7 @@ public sealed class GanClsFamily : IGanFamily
         TextToImageSystem.HardWrongTextSpec,
         TextToImageSystem.AuxAttributesSpec,
         TextToImageSystem.AuxFakeClassSpec,
+        TextToImageSystem.AuxOnFakesSpec,
         OptionSpec.Of("int-beta", 0.5, "gan-cls: β of the GAN-INT interpolation β·t₁ + (1 − β)·t₂ (default 0.5, the paper's)"),
     };
 

@@ -45,6 +45,7 @@ public sealed class StackGanFamily : IGanFamily
         TextToImageSystem.HardWrongTextSpec,
         TextToImageSystem.AuxAttributesSpec,
         TextToImageSystem.AuxFakeClassSpec,
+        TextToImageSystem.AuxOnFakesSpec,
         OptionSpec.Of("kl-weight", 1.0, "stackgan: weight λ of the conditioning augmentation's KL term (default 1, the paper's)"),
         OptionSpec.Of("cond-dim", 128, "stackgan: width of the augmented condition ĉ (default 128)"),
         OptionSpec.Of("residual-blocks", 2, "stackgan: residual blocks of Stage-II (default 2)"),

@@ -109,6 +109,15 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     public static OptionSpec AuxFakeClassSpec => OptionSpec.Of(AuxFakeClassOption, false,
         "gan-cls/stackgan: with --aux-attributes, each attribute head gets one more class, 'generated', that D's heads learn for G's images (a K + 1 classifier per attribute, as the semi-supervised GAN's D), so that G must look real to be read as the caption's value");
 
+    public const string AuxOnFakesOption = "aux-on-fakes";
+
+    /// <summary>The option, declared by gan-cls and stackgan.</summary>
+    public static OptionSpec AuxOnFakesSpec => OptionSpec.Of(AuxOnFakesOption, false,
+        "gan-cls/stackgan: with --aux-attributes, D's heads also learn G's images with the attributes of their captions (AC-GAN's and TAC-GAN's own D term; default: real images only)");
+
+    /// <summary>--aux-on-fakes: D's heads also learn G's images as their captions' attributes (AC-GAN / TAC-GAN).</summary>
+    public bool AuxOnFakes => Options.Get<bool>(AuxOnFakesOption);
+
     /// <summary>--aux-fake-class: the heads have a "generated" class per column, D's target for G's images.</summary>
     public bool AuxFakeClass => Options.Get<bool>(AuxFakeClassOption);
 
@@ -157,17 +166,18 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     /// D's loss plus W × the heads' cross-entropy on real images (<paramref name="realFeatures"/>) against the batch's
     /// attributes, logged as loss_aux_<paramref name="suffix"/> (unweighted) and <paramref name="accuracyName"/>. With
     /// --aux-fake-class, plus W × their cross-entropy on G's images (<paramref name="fakeFeatures"/>) against the
-    /// "generated" class of every column the caption has (loss_aux_<paramref name="suffix"/>_fake).
+    /// "generated" class of every column the caption has; with --aux-on-fakes, against the caption's attributes
+    /// (AC-GAN); either logged as loss_aux_<paramref name="suffix"/>_fake.
     /// </summary>
     protected LossResult WithRealAttributeLoss(LossResult result, string heads, Tensor realFeatures, Tensor fakeFeatures, Batch batch, string suffix, string accuracyName)
     {
         var attributes = batch[CaptionFields.Attributes];
         var (aux, accuracy) = AttributeLoss(heads, realFeatures, attributes);
         var logged = new Dictionary<string, Tensor>(result.Logged) { [$"loss_aux_{suffix}"] = aux.detach(), [accuracyName] = accuracy };
-        if (AuxFakeClass)
+        if (AuxFakeClass || AuxOnFakes)
         {
             var h = (AttributeHeads)Network(heads);
-            var fake = AttributeHeads.LossOfLogits(h.call(fakeFeatures), GeneratedTargets(attributes), h.Classes);
+            var fake = AttributeHeads.LossOfLogits(h.call(fakeFeatures), AuxFakeClass ? GeneratedTargets(attributes) : attributes, h.Classes);
             logged[$"loss_aux_{suffix}_fake"] = fake.detach();
             aux = aux.add(fake);
         }
@@ -320,6 +330,8 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
             o.RealLabel != 1.0 ? $"--real-label is not available for {m}" :
             !(o.Get<double>(HardWrongTextOption) is >= 0 and <= 1) ? $"--{HardWrongTextOption} is a share: use a value from 0 to 1, not {o.Get<double>(HardWrongTextOption)}" :
             !(o.Get<double>(AuxAttributesOption) >= 0) ? $"--{AuxAttributesOption} is a loss weight: use 0 (off) or a positive value, not {o.Get<double>(AuxAttributesOption)}" :
+            o.Get<bool>(AuxFakeClassOption) && o.Get<bool>(AuxOnFakesOption) ? $"--{AuxFakeClassOption} and --{AuxOnFakesOption} give D's heads two targets for G's images: pass one of them" :
+            o.Get<bool>(AuxOnFakesOption) && o.Get<double>(AuxAttributesOption) == 0 ? $"--{AuxOnFakesOption} trains the attribute heads of --{AuxAttributesOption} on G's images too: pass --{AuxAttributesOption} W (e.g. 10) too" :
             o.Get<bool>(AuxFakeClassOption) && o.Get<double>(AuxAttributesOption) == 0 ? $"--{AuxFakeClassOption} adds a class to the attribute heads of --{AuxAttributesOption}: pass --{AuxAttributesOption} W (e.g. 10) too" :
             o.R1 > 0 ? $"--r1 is not available for {m}" :
             o.Clip > 0 ? $"--clip is not available for {m}" :

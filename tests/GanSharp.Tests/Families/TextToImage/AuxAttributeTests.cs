@@ -163,6 +163,27 @@ public sealed class AuxAttributeTests(PretrainedEncoderFixture encoder) : IClass
     }
 
     [Fact]
+    public void OnFakesDsHeadsAlsoLearnGsImagesAsTheirCaptionsAttributes()
+    {
+        using var data = T2I.Shapes(32, 16);
+        using var tmp = new TestUtil.TempDir();
+        var o = GanCls(2, 2, "gan-cls");
+        o.Set(TextToImageSystem.AuxOnFakesOption, true);
+        using (var run = TrainingRun.Create(o, data, tmp.Path, "on-fakes", heldOut: data)) Assert.True(run.Run());
+        var lines = T2I.Metrics(Path.Combine(tmp.Path, "on-fakes"));
+        foreach (var l in lines)
+            Assert.Equal(T2I.V(l, "loss_d"), T2I.V(l, "loss_d_real") + 0.5 * (T2I.V(l, "loss_d_wrong") + T2I.V(l, "loss_d_fake"))
+                + 2 * (T2I.V(l, "loss_aux_d") + T2I.V(l, "loss_aux_d_fake")), 5);
+        // No extra class: the heads have the data's classes (the fakes' targets are their captions' attributes).
+        using var sampler = Sampler.Load(Path.Combine(tmp.Path, "on-fakes"));
+        Assert.Equal(AttributeHeads.ClassesOf(data), ((AttributeHeads)sampler.System.Network(GanClsSystem.AuxHeads)).Classes);
+        var both = GanCls(2, 2, "gan-cls");
+        both.Set(TextToImageSystem.AuxOnFakesOption, true);
+        both.Set(TextToImageSystem.AuxFakeClassOption, true);
+        Assert.StartsWith("--aux-fake-class and --aux-on-fakes give D's heads two targets", Assert.Throws<ArgumentException>(() => GanFamilies.Get(GanClsFamily.ModelName).ResolveArch(both, new long[] { 3, 16, 16 })).Message);
+    }
+
+    [Fact]
     public void AGeneratedClassWithoutHeadsIsOneLine()
     {
         var o = GanCls(2, 0);
