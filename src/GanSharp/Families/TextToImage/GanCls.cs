@@ -133,10 +133,34 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
         var images = wrong is null ? cat([real, fake], 0) : cat([real, real, fake], 0);
         var texts = wrong is null ? cat([right, fakeText], 0) : cat([right, wrong, fakeText], 0);
         var scores = call(images, texts);                                                   // (2 or 3)·N
-        return wrong is null
-            ? (scores.narrow(0, 0, n), null, scores.narrow(0, n, m))
-            : (scores.narrow(0, 0, n), scores.narrow(0, n, n), scores.narrow(0, 2 * n, m));
+        return SplitPairs(scores, n, m, wrong is not null);
     }
+
+    /// <summary>
+    /// <see cref="ScorePairs"/> that also returns the image features of the real and the fake images (N×c·16 and
+    /// M×c·16, the 4×4 features before the text joins them, flattened), for an auxiliary attribute classifier on
+    /// the image (TAC-GAN). The same operations as <see cref="ScorePairs"/>, so the scores are the same.
+    /// </summary>
+    public (Tensor Real, Tensor? Wrong, Tensor Fake, Tensor RealFeatures, Tensor FakeFeatures) ScorePairsWithFeatures(
+        Tensor real, Tensor right, Tensor? wrong, Tensor fake, Tensor fakeText)
+    {
+        long n = real.shape[0], m = fake.shape[0];
+        var images = wrong is null ? cat([real, fake], 0) : cat([real, real, fake], 0);
+        var texts = wrong is null ? cat([right, fakeText], 0) : cat([right, wrong, fakeText], 0);
+        var x = features.call(images);                                                      // (2 or 3)·N × c × 4 × 4
+        var t = project.call(texts).view(-1, projectedDim, 1, 1).expand(-1, -1, 4, 4);
+        var scores = join.call(cat([x, t], 1)).view(-1);
+        var (sr, sw, sf) = SplitPairs(scores, n, m, wrong is not null);
+        var flat = x.flatten(1);
+        return (sr, sw, sf, flat.narrow(0, 0, n), flat.narrow(0, flat.shape[0] - m, m));
+    }
+
+    /// <summary>Length of the flattened image features of <see cref="ScorePairsWithFeatures"/> (c·4·4).</summary>
+    public int FeatureLength => FeatureChannels * 16;
+
+    private static (Tensor Real, Tensor? Wrong, Tensor Fake) SplitPairs(Tensor scores, long n, long m, bool hasWrong) => hasWrong
+        ? (scores.narrow(0, 0, n), scores.narrow(0, n, n), scores.narrow(0, 2 * n, m))
+        : (scores.narrow(0, 0, n), null, scores.narrow(0, n, m));
 }
 
 internal static class TextToImageNets

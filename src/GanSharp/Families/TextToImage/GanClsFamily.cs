@@ -59,6 +59,9 @@ public sealed class GanClsFamily : IGanFamily
         OptionSpec.Of("embedding-dim", 128, "text-encoder/gan-cls/stackgan: width of the text embedding φ(t) (default 128)"),
         OptionSpec.Of("int-weight", 1.0, "gan-cls: weight of G's loss on interpolated embeddings (GAN-INT; default 1)"),
         TextToImageSystem.HardWrongTextSpec,
+        TextToImageSystem.AuxAttributesSpec,
+        TextToImageSystem.AuxFakeClassSpec,
+        TextToImageSystem.AuxOnFakesSpec,
         OptionSpec.Of("int-beta", 0.5, "gan-cls: β of the GAN-INT interpolation β·t₁ + (1 − β)·t₂ (default 0.5, the paper's)"),
     };
 
@@ -148,6 +151,7 @@ public sealed class GanClsSystem : TextToImageSystem
         int channels = (int)shape[0], size = (int)shape[1];
         AddNetwork("G", new TextConditionedGenerator(new GanClsGenerator(size, EmbeddingDim, options.ZDim, channels: channels, width: options.WidthG)));
         AddNetwork("D", new MatchingAwareDiscriminator(size, EmbeddingDim, channels: channels, width: options.WidthD));
+        if (AuxWeight > 0) AddAttributeHeads(AuxHeads, Disc.FeatureLength);   // D's auxiliary attribute classifier (TAC-GAN)
         Size = size;
     }
 
@@ -159,6 +163,11 @@ public sealed class GanClsSystem : TextToImageSystem
     public bool UsesInterpolation => Variant is GanClsVariant.GanInt or GanClsVariant.GanIntCls;
     public override int OutputSize => Size;
 
+    /// <summary>The network of D's attribute heads (with --aux-attributes W &gt; 0), in D's optimizer group.</summary>
+    public const string AuxHeads = "Da";
+
+    private string[] DNetworks => AuxWeight > 0 ? new[] { "D", AuxHeads } : new[] { "D" };
+
     private TextConditionedGenerator Gen => (TextConditionedGenerator)Network("G");
     private MatchingAwareDiscriminator Disc => (MatchingAwareDiscriminator)Network("D");
 
@@ -166,7 +175,7 @@ public sealed class GanClsSystem : TextToImageSystem
     public override IReadOnlyList<OptimizerGroup> OptimizerGroups() => new[]
     {
         new OptimizerGroup("G", new[] { "G" }, Options.Optimizer, Options.LrG, Options.BetasG),
-        new OptimizerGroup("D", TuneTextEncoder ? new[] { "D", PretrainedTextEncoder.Network } : new[] { "D" }, Options.Optimizer, Options.LrD, Options.BetasD),
+        new OptimizerGroup("D", TuneTextEncoder ? [.. DNetworks, PretrainedTextEncoder.Network] : DNetworks, Options.Optimizer, Options.LrD, Options.BetasD),
     };
 
     /// <summary>G(z, φ): the condition is token ids (encoded by T) or embeddings.</summary>
@@ -176,7 +185,7 @@ public sealed class GanClsSystem : TextToImageSystem
     {
         new Phase("D", "D", ctx => DiscriminatorLoss(ctx.Batch, ctx.Rng)) { Repeat = Options.DSteps },
         new Phase("G", "G", ctx => GeneratorLoss(ctx.Batch, ctx.Rng))
-            { NewBatch = false, Freeze = new[] { "D" }, ZeroAfter = new[] { "D" } },
+            { NewBatch = false, Freeze = DNetworks, ZeroAfter = new[] { "D" } },
     };
 
     /// <summary>
@@ -192,6 +201,12 @@ public sealed class GanClsSystem : TextToImageSystem
         using (no_grad()) fake = Gen.Generate(SampleLatent(batch.Size, generator), right);
         _right = right.detach();
         _wrong = wrong?.detach();
+        if (AuxWeight > 0)
+        {
+            // TAC-GAN: D's attribute heads also learn to read every attribute of the real images
+            var (ar, aw, af, realFeatures, fakeFeatures) = Disc.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
+            return WithRealAttributeLoss(MatchingAware(ar, aw, af, "d"), AuxHeads, realFeatures, fakeFeatures, batch, "d", "aux_acc_real");
+        }
         var (sr, sw, sf) = Disc.ScorePairs(batch.Real, right, wrong, fake, right);   // one batch: BatchNorm cannot tell the pairs apart
         return MatchingAware(sr, sw, sf, "d");
     }
@@ -207,8 +222,23 @@ public sealed class GanClsSystem : TextToImageSystem
         var wrong = _right is null ? (UsesWrongText ? Embed(WrongText(batch, generator)) : null) : _wrong;
         _right = _wrong = null;
         var fake = Gen.Generate(SampleLatent(batch.Size, generator), right);
-        var sf = Disc.ScorePairs(batch.Real, right, wrong, fake, right).Fake;               // scored among the pairs D saw
-        var terms = new LossTerms().Add("adv", TextToImageLosses.Generator(sf));
+        var terms = new LossTerms();
+        Dictionary<string, Tensor>? more = null;
+        Tensor sf;
+        if (AuxWeight > 0)
+        {
+            // TAC-GAN: G is also asked for images whose attributes D's heads read as the caption's (the batch image's)
+            var scored = Disc.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
+            sf = scored.Fake;
+            var (aux, accuracy) = AttributeLoss(AuxHeads, scored.FakeFeatures, batch[CaptionFields.Attributes]);
+            terms.Add("adv", TextToImageLosses.Generator(sf)).Add("aux_g", aux, AuxWeight);
+            more = new Dictionary<string, Tensor> { ["aux_acc_fake"] = accuracy };
+        }
+        else
+        {
+            sf = Disc.ScorePairs(batch.Real, right, wrong, fake, right).Fake;               // scored among the pairs D saw
+            terms.Add("adv", TextToImageLosses.Generator(sf));
+        }
         if (UsesInterpolation && IntWeight > 0)
         {
             var mixed = TextToImageLosses.Interpolate(right, IntBeta);
@@ -217,6 +247,6 @@ public sealed class GanClsSystem : TextToImageSystem
         }
         Tensor dFake;
         using (no_grad()) dFake = sf.sigmoid().mean();
-        return terms.Result(dFake: dFake);
+        return terms.Result(dFake: dFake, more: more);
     }
 }

@@ -147,6 +147,31 @@ public sealed class AttributeHeads : nn.Module<Tensor, Tensor>
         return loss.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The mean over the columns that <see cref="LossOfLogits"/> scores of the share of rows (value not −1) whose
+    /// arg-max logit is their value: how often the heads read each attribute right.
+    /// </summary>
+    public static Tensor AccuracyOfLogits(Tensor logits, Tensor attributes, IReadOnlyList<long> classes)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var rows = attributes.dim() == 1 ? attributes.unsqueeze(1) : attributes;
+        if (rows.shape[1] != classes.Count) throw new ArgumentException($"attribute rows have {rows.shape[1]} values, the heads {classes.Count}");
+        var terms = new List<Tensor>();
+        long start = 0;
+        for (int c = 0; c < classes.Count; start += classes[c], c++)
+        {
+            if (classes[c] < 2) continue;
+            var target = rows.select(1, c);
+            var present = target.ne(-1);
+            if (!present.any().item<bool>()) continue;
+            var hit = logits.narrow(1, start, classes[c]).argmax(1).eq(target).logical_and(present);
+            terms.Add(hit.to_type(ScalarType.Float32).sum().div(present.to_type(ScalarType.Float32).sum()));
+        }
+        var accuracy = terms.Count == 0 ? zeros(1, device: logits.device).squeeze() : stack(terms).mean();
+        return accuracy.MoveToOuterDisposeScope();
+    }
+
     /// <summary>Classes per column of a dataset's "attributes" (its largest value + 1), else of its labels; null when it has neither.</summary>
     public static long[]? ClassesOf(TensorDataset data)
     {

@@ -43,6 +43,9 @@ public sealed class StackGanFamily : IGanFamily
         OptionSpec.Of("text-encoder", "", "gan-cls/stackgan: the pretrained text encoder: a run of 'gansharp train text-encoder' (or its .ckpt), frozen during training"),
         OptionSpec.Of("embedding-dim", 128, "text-encoder/gan-cls/stackgan: width of the text embedding φ(t) (default 128)"),
         TextToImageSystem.HardWrongTextSpec,
+        TextToImageSystem.AuxAttributesSpec,
+        TextToImageSystem.AuxFakeClassSpec,
+        TextToImageSystem.AuxOnFakesSpec,
         OptionSpec.Of("kl-weight", 1.0, "stackgan: weight λ of the conditioning augmentation's KL term (default 1, the paper's)"),
         OptionSpec.Of("cond-dim", 128, "stackgan: width of the augmented condition ĉ (default 128)"),
         OptionSpec.Of("residual-blocks", 2, "stackgan: residual blocks of Stage-II (default 2)"),
@@ -149,6 +152,11 @@ public sealed class StackGanSystem : TextToImageSystem
         AddNetwork("D", new MatchingAwareDiscriminator(StageISize, EmbeddingDim, channels: channels, width: options.WidthD));
         AddNetwork("G2", new StageIIGenerator(StageISize, EmbeddingDim, CondDim, channels, options.WidthG, options.Get<int>("residual-blocks")));
         AddNetwork("D2", new MatchingAwareDiscriminator(Size, EmbeddingDim, channels: channels, width: options.WidthD));
+        if (AuxWeight > 0)
+        {
+            AddAttributeHeads(AuxHeads, D1.FeatureLength);     // each D's auxiliary attribute classifier (TAC-GAN)
+            AddAttributeHeads(AuxHeads2, D2.FeatureLength);
+        }
         if (_stageMode == "2") LoadStageI(options.Get<string>("stage1-from"));
         _stage = StageOf(1);
     }
@@ -173,6 +181,12 @@ public sealed class StackGanSystem : TextToImageSystem
     private MatchingAwareDiscriminator D1 => (MatchingAwareDiscriminator)Network("D");
     private MatchingAwareDiscriminator D2 => (MatchingAwareDiscriminator)Network("D2");
 
+    /// <summary>The networks of D's and D2's attribute heads (with --aux-attributes W &gt; 0), in their D's optimizer group.</summary>
+    public const string AuxHeads = "Da", AuxHeads2 = "D2a";
+
+    private string[] D1Networks => AuxWeight > 0 ? new[] { "D", AuxHeads } : new[] { "D" };
+    private string[] D2Networks => AuxWeight > 0 ? new[] { "D2", AuxHeads2 } : new[] { "D2" };
+
     /// <summary>Stage-I's weights from a stackgan run (--stage 2), when that checkpoint exists (sampling restores them from the run's own).</summary>
     private void LoadStageI(string source)
     {
@@ -195,9 +209,9 @@ public sealed class StackGanSystem : TextToImageSystem
     public override IReadOnlyList<OptimizerGroup> OptimizerGroups() => new[]
     {
         new OptimizerGroup("G", new[] { "G" }, Options.Optimizer, Options.LrG, Options.BetasG),
-        new OptimizerGroup("D", new[] { "D" }, Options.Optimizer, Options.LrD, Options.BetasD),
+        new OptimizerGroup("D", D1Networks, Options.Optimizer, Options.LrD, Options.BetasD),
         new OptimizerGroup("G2", new[] { "G2" }, Options.Optimizer, Options.LrG, Options.BetasG),
-        new OptimizerGroup("D2", new[] { "D2" }, Options.Optimizer, Options.LrD, Options.BetasD),
+        new OptimizerGroup("D2", D2Networks, Options.Optimizer, Options.LrD, Options.BetasD),
     };
 
     public override string? EmaNetwork => null;
@@ -293,10 +307,10 @@ public sealed class StackGanSystem : TextToImageSystem
     {
         new Phase("D", "D", ctx => StageIDiscriminatorLoss(ctx.Batch, ctx.Rng)) { Repeat = Options.DSteps, ActiveAt = s => StageOf(s) == 1 },
         new Phase("G", "G", ctx => StageIGeneratorLoss(ctx.Batch, ctx.Rng))
-            { NewBatch = false, Freeze = new[] { "D" }, ZeroAfter = new[] { "D" }, ActiveAt = s => StageOf(s) == 1 },
+            { NewBatch = false, Freeze = D1Networks, ZeroAfter = new[] { "D" }, ActiveAt = s => StageOf(s) == 1 },
         new Phase("D2", "D2", ctx => StageIIDiscriminatorLoss(ctx.Batch, ctx.Rng)) { Repeat = Options.DSteps, ActiveAt = s => StageOf(s) == 2 },
         new Phase("G2", "G2", ctx => StageIIGeneratorLoss(ctx.Batch, ctx.Rng))
-            { NewBatch = false, Freeze = new[] { "D2" }, ZeroAfter = new[] { "D2" }, ActiveAt = s => StageOf(s) == 2 },
+            { NewBatch = false, Freeze = D2Networks, ZeroAfter = new[] { "D2" }, ActiveAt = s => StageOf(s) == 2 },
     };
 
     /// <summary>Stage-I's D: the matching-aware loss at Stage-I's side (real images area-downsampled).</summary>
@@ -310,6 +324,11 @@ public sealed class StackGanSystem : TextToImageSystem
         using (no_grad()) fake = StageI.Run(z, e1, right).Image;
         _right = right;
         _wrong = wrong;
+        if (AuxWeight > 0)
+        {
+            var (ar, aw, af, realFeatures, fakeFeatures) = D1.ScorePairsWithFeatures(real, right, wrong, fake, right);
+            return WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d"), AuxHeads, realFeatures, fakeFeatures, batch, "d", "aux_acc_real");
+        }
         var (sr, sw, sf) = D1.ScorePairs(real, right, wrong, fake, right);     // one batch: BatchNorm cannot tell the pairs apart
         return MatchingAware(sr, sw!, sf, "d");
     }
@@ -323,11 +342,7 @@ public sealed class StackGanSystem : TextToImageSystem
         _right = _wrong = null;
         var (z, e1, _) = Split(SampleLatent(batch.Size, rng));
         var (fake, mu, logVar) = StageI.Run(z, e1, right);
-        var sf = D1.ScorePairs(Downsample(batch.Real), right, wrong, fake, right).Fake;
-        Tensor dFake;
-        using (no_grad()) dFake = sf.sigmoid().mean();
-        return new LossTerms().Add("adv", TextToImageLosses.Generator(sf)).Add("kl", TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight)
-            .Result(dFake: dFake);
+        return StagedGeneratorLoss(D1, AuxHeads, Downsample(batch.Real), right, wrong, fake, mu, logVar, batch, "", "aux_acc_fake");
     }
 
     /// <summary>Stage-I's image of a latent, frozen: eval mode (BatchNorm's running statistics), no gradients.</summary>
@@ -353,6 +368,11 @@ public sealed class StackGanSystem : TextToImageSystem
         }
         _right = right;
         _wrong = wrong;
+        if (AuxWeight > 0)
+        {
+            var (ar, aw, af, realFeatures, fakeFeatures) = D2.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
+            return WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d2"), AuxHeads2, realFeatures, fakeFeatures, batch, "d2", "aux2_acc_real");
+        }
         var (sr, sw, sf) = D2.ScorePairs(batch.Real, right, wrong, fake, right);
         return MatchingAware(sr, sw!, sf, "d2");
     }
@@ -367,10 +387,36 @@ public sealed class StackGanSystem : TextToImageSystem
         var (z, e1, e2) = Split(SampleLatent(batch.Size, rng));
         var s1 = FrozenStageI(z, e1, right);
         var (c, mu, logVar) = StageII.Augmentation.call(right, e2);
-        var sf = D2.ScorePairs(batch.Real, right, wrong, StageII.call(s1, c), right).Fake;
+        return StagedGeneratorLoss(D2, AuxHeads2, batch.Real, right, wrong, StageII.call(s1, c), mu, logVar, batch, "2", "aux2_acc_fake");
+    }
+
+    /// <summary>
+    /// A stage's G loss: −log s_f (loss_adv / loss_adv2) + λ·KL of its conditioning augmentation (loss_kl / loss_kl2),
+    /// and with --aux-attributes W, + W × its D's attribute heads' cross-entropy on the fakes against the caption's
+    /// attributes (loss_aux_g / loss_aux_g2, with the heads' accuracy on the fakes).
+    /// </summary>
+    private LossResult StagedGeneratorLoss(MatchingAwareDiscriminator d, string heads, Tensor real, Tensor right, Tensor wrong,
+        Tensor fake, Tensor mu, Tensor logVar, Batch batch, string suffix, string accuracyName)
+    {
+        var terms = new LossTerms();
+        Dictionary<string, Tensor>? more = null;
+        Tensor sf;
+        if (AuxWeight > 0)
+        {
+            var scored = d.ScorePairsWithFeatures(real, right, wrong, fake, right);
+            sf = scored.Fake;
+            var (aux, accuracy) = AttributeLoss(heads, scored.FakeFeatures, batch[CaptionFields.Attributes]);
+            terms.Add("adv" + suffix, TextToImageLosses.Generator(sf)).Add("kl" + suffix, TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight)
+                .Add("aux_g" + suffix, aux, AuxWeight);
+            more = new Dictionary<string, Tensor> { [accuracyName] = accuracy };
+        }
+        else
+        {
+            sf = d.ScorePairs(real, right, wrong, fake, right).Fake;
+            terms.Add("adv" + suffix, TextToImageLosses.Generator(sf)).Add("kl" + suffix, TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight);
+        }
         Tensor dFake;
         using (no_grad()) dFake = sf.sigmoid().mean();
-        return new LossTerms().Add("adv2", TextToImageLosses.Generator(sf)).Add("kl2", TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight)
-            .Result(dFake: dFake);
+        return terms.Result(dFake: dFake, more: more);
     }
 }

@@ -95,6 +95,103 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
 
     private HardNegativeSampler? _hard;
 
+    // ---- the auxiliary attribute classifier on D's image features (--aux-attributes; TAC-GAN) ---------------
+
+    public const string AuxAttributesOption = "aux-attributes";
+
+    /// <summary>The option, declared by gan-cls and stackgan.</summary>
+    public static OptionSpec AuxAttributesSpec => OptionSpec.Of(AuxAttributesOption, 0.0,
+        "gan-cls/stackgan: weight W of an auxiliary attribute classifier on D's image features (TAC-GAN, Dash et al. 2017): D adds W × its cross-entropy on real images against their attributes (on CUB-style data, the class), G adds W × its cross-entropy on G(z, text) against the caption's; 0 (default): off");
+
+    public const string AuxFakeClassOption = "aux-fake-class";
+
+    /// <summary>The option, declared by gan-cls and stackgan.</summary>
+    public static OptionSpec AuxFakeClassSpec => OptionSpec.Of(AuxFakeClassOption, false,
+        "gan-cls/stackgan: with --aux-attributes, each attribute head gets one more class, 'generated', that D's heads learn for G's images (a K + 1 classifier per attribute, as the semi-supervised GAN's D), so that G must look real to be read as the caption's value");
+
+    public const string AuxOnFakesOption = "aux-on-fakes";
+
+    /// <summary>The option, declared by gan-cls and stackgan.</summary>
+    public static OptionSpec AuxOnFakesSpec => OptionSpec.Of(AuxOnFakesOption, false,
+        "gan-cls/stackgan: with --aux-attributes, D's heads also learn G's images with the attributes of their captions (AC-GAN's and TAC-GAN's own D term; default: real images only)");
+
+    /// <summary>--aux-on-fakes: D's heads also learn G's images as their captions' attributes (AC-GAN / TAC-GAN).</summary>
+    public bool AuxOnFakes => Options.Get<bool>(AuxOnFakesOption);
+
+    /// <summary>--aux-fake-class: the heads have a "generated" class per column, D's target for G's images.</summary>
+    public bool AuxFakeClass => Options.Get<bool>(AuxFakeClassOption);
+
+    private readonly List<string> _auxHeads = new();
+    private long[]? _auxClasses;
+
+    /// <summary>--aux-attributes W (0: no heads).</summary>
+    public double AuxWeight => Options.Get<double>(AuxAttributesOption);
+
+    /// <summary>
+    /// Adds a network of <see cref="AttributeHeads"/> over D's flattened image features (<paramref name="featureLength"/>
+    /// values), sized for the data's attribute columns when data is attached or a checkpoint restored. Put it in its
+    /// D's optimizer group (and in the G phases' Freeze and ZeroAfter): it is part of that D.
+    /// </summary>
+    protected void AddAttributeHeads(string name, int featureLength)
+    {
+        AddNetwork(name, new AttributeHeads(featureLength, [2]));
+        _auxHeads.Add(name);
+    }
+
+    private void SizeAttributeHeads(long[] classes)
+    {
+        var replaced = new Dictionary<string, nn.Module>();
+        var headClasses = AuxFakeClass ? classes.Select(k => k + 1).ToArray() : classes;   // class k of column c: "generated"
+        foreach (var name in _auxHeads)
+        {
+            var heads = (AttributeHeads)Network(name);
+            if (!heads.Classes.SequenceEqual(headClasses)) replaced[name] = new AttributeHeads(heads.EmbeddingDim, headClasses);
+        }
+        if (replaced.Count > 0) ReplaceNetworks(replaced);
+        _auxClasses = classes;
+    }
+
+    /// <summary>
+    /// The heads' mean cross-entropy over the attribute columns (<see cref="AttributeHeads.Loss"/>) of the image
+    /// features against <paramref name="attributes"/>, and the mean accuracy over the columns (detached).
+    /// </summary>
+    public (Tensor Loss, Tensor Accuracy) AttributeLoss(string heads, Tensor features, Tensor attributes)
+    {
+        var h = (AttributeHeads)Network(heads);
+        var logits = h.call(features);
+        return (AttributeHeads.LossOfLogits(logits, attributes, h.Classes), AttributeHeads.AccuracyOfLogits(logits.detach(), attributes, h.Classes));
+    }
+
+    /// <summary>
+    /// D's loss plus W × the heads' cross-entropy on real images (<paramref name="realFeatures"/>) against the batch's
+    /// attributes, logged as loss_aux_<paramref name="suffix"/> (unweighted) and <paramref name="accuracyName"/>. With
+    /// --aux-fake-class, plus W × their cross-entropy on G's images (<paramref name="fakeFeatures"/>) against the
+    /// "generated" class of every column the caption has; with --aux-on-fakes, against the caption's attributes
+    /// (AC-GAN); either logged as loss_aux_<paramref name="suffix"/>_fake.
+    /// </summary>
+    protected LossResult WithRealAttributeLoss(LossResult result, string heads, Tensor realFeatures, Tensor fakeFeatures, Batch batch, string suffix, string accuracyName)
+    {
+        var attributes = batch[CaptionFields.Attributes];
+        var (aux, accuracy) = AttributeLoss(heads, realFeatures, attributes);
+        var logged = new Dictionary<string, Tensor>(result.Logged) { [$"loss_aux_{suffix}"] = aux.detach(), [accuracyName] = accuracy };
+        if (AuxFakeClass || AuxOnFakes)
+        {
+            var h = (AttributeHeads)Network(heads);
+            var fake = AttributeHeads.LossOfLogits(h.call(fakeFeatures), AuxFakeClass ? GeneratedTargets(attributes) : attributes, h.Classes);
+            logged[$"loss_aux_{suffix}_fake"] = fake.detach();
+            aux = aux.add(fake);
+        }
+        return result with { Loss = result.Loss.add(aux.mul(AuxWeight)), Logged = logged };
+    }
+
+    /// <summary>Per column, the heads' "generated" class (the data's class count), −1 where the attribute is absent.</summary>
+    public Tensor GeneratedTargets(Tensor attributes)
+    {
+        var classes = _auxClasses ?? throw new InvalidOperationException("the attribute heads are not sized yet (no data attached, no checkpoint restored)");
+        using var generated = tensor(classes, device: attributes.device);
+        return where(attributes.eq(-1), attributes, generated.unsqueeze(0).expand_as(attributes));
+    }
+
     /// <summary>
     /// D's matching-aware loss on logits (Reed et al. 2016, Algorithm 1), with each pair's own loss and mean
     /// probability logged: loss_PREFIX_real / _wrong / _fake (−log s_r, −log(1 − s_w), −log(1 − s_f)) and
@@ -128,6 +225,14 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
             PretrainedTextEncoder.CheckSame(v, CaptionFields.VocabularyOf(data), _encoderSource, data.Name);
         _wrong = WrongTextSampler.For(data);
         if (HardWrongShare > 0) _hard = HardNegativeSampler.For(data);
+        if (_auxHeads.Count > 0)
+        {
+            var classes = AttributeHeads.ClassesOf(data)
+                ?? throw new DataException($"--{AuxAttributesOption} needs data with attribute columns or labels; {data.Name} has neither (pass --{AuxAttributesOption} 0)");
+            if (_auxClasses is { } trained && !trained.SequenceEqual(classes))
+                throw new DataException($"{data.Name} has attribute classes [{string.Join(", ", classes)}], the run's attribute heads were trained on [{string.Join(", ", trained)}]");
+            SizeAttributeHeads(classes);
+        }
         _captions = data.ExtraFields[CaptionFields.Captions];
         _captionCounts = data.ExtraFields[CaptionFields.CaptionCount];
         if (_gridText is null)
@@ -185,6 +290,7 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     {
         var state = new JsonObject();
         PretrainedTextEncoder.Describe(state, Text, Vocabulary);
+        if (_auxClasses is not null) state["aux-classes"] = new JsonArray(_auxClasses.Select(k => (JsonNode)k).ToArray());
         return state;
     }
 
@@ -197,6 +303,12 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
         if (TextEncoderConfig.Of(Text) != config)
             ReplaceNetworks(new Dictionary<string, nn.Module> { [PretrainedTextEncoder.Network] = config.Build() });
         _vocabulary = vocabulary;
+        if (_auxHeads.Count > 0)
+        {
+            if (state?["aux-classes"] is not JsonArray saved)
+                throw new CheckpointException($"the checkpoint has no attribute heads (it was trained without --{AuxAttributesOption}): resume it with --{AuxAttributesOption} 0");
+            SizeAttributeHeads(saved.Select(k => k!.GetValue<long>()).ToArray());
+        }
     }
 
     public override void Dispose()
@@ -217,6 +329,10 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
             o.GLoss != GeneratorLossKind.NonSaturating ? $"--g-loss is not available for {m}: G minimizes −log s_f (non-saturating)" :
             o.RealLabel != 1.0 ? $"--real-label is not available for {m}" :
             !(o.Get<double>(HardWrongTextOption) is >= 0 and <= 1) ? $"--{HardWrongTextOption} is a share: use a value from 0 to 1, not {o.Get<double>(HardWrongTextOption)}" :
+            !(o.Get<double>(AuxAttributesOption) >= 0) ? $"--{AuxAttributesOption} is a loss weight: use 0 (off) or a positive value, not {o.Get<double>(AuxAttributesOption)}" :
+            o.Get<bool>(AuxFakeClassOption) && o.Get<bool>(AuxOnFakesOption) ? $"--{AuxFakeClassOption} and --{AuxOnFakesOption} give D's heads two targets for G's images: pass one of them" :
+            o.Get<bool>(AuxOnFakesOption) && o.Get<double>(AuxAttributesOption) == 0 ? $"--{AuxOnFakesOption} trains the attribute heads of --{AuxAttributesOption} on G's images too: pass --{AuxAttributesOption} W (e.g. 10) too" :
+            o.Get<bool>(AuxFakeClassOption) && o.Get<double>(AuxAttributesOption) == 0 ? $"--{AuxFakeClassOption} adds a class to the attribute heads of --{AuxAttributesOption}: pass --{AuxAttributesOption} W (e.g. 10) too" :
             o.R1 > 0 ? $"--r1 is not available for {m}" :
             o.Clip > 0 ? $"--clip is not available for {m}" :
             o.InstanceNoise > 0 ? $"--instance-noise is not available for {m}" :

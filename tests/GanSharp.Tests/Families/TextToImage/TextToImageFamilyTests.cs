@@ -43,7 +43,7 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
 
     public static GanOptions EncoderOptions(int steps) => Tiny(new GanOptions { Model = TextEncoderFamily.ModelName, Size = 16, Steps = steps, LrG = 2e-3 }, text: true);
 
-    private static GanOptions Tiny(GanOptions o, bool text = false)
+    internal static GanOptions Tiny(GanOptions o, bool text = false)
     {
         o.Data = "shapes";
         o.Batch = 8;
@@ -84,13 +84,13 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
         return o;
     }
 
-    private static List<JsonObject> Metrics(string run) =>
+    internal static List<JsonObject> Metrics(string run) =>
         File.ReadAllLines(System.IO.Path.Combine(run, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
 
-    private static double V(JsonObject line, string key) => line[key]!.GetValue<double>();
+    internal static double V(JsonObject line, string key) => line[key]!.GetValue<double>();
 
     /// <summary>Runs "full" to the end, and "part" stopped after each of <paramref name="stops"/> and resumed; both must agree bit for bit.</summary>
-    private static void AssertResumesBitForBit(GanOptions o, TensorDataset data, TensorDataset heldOut, string root, params int[] stops)
+    internal static void AssertResumesBitForBit(GanOptions o, TensorDataset data, TensorDataset heldOut, string root, params int[] stops)
     {
         using (var full = TrainingRun.Create(o, data, root, "full", heldOut: heldOut)) Assert.True(full.Run());
         foreach (int stop in stops)
