@@ -132,17 +132,8 @@ public sealed class AttributeHeads : nn.Module<Tensor, Tensor>
     public static Tensor LossOfLogits(Tensor logits, Tensor attributes, IReadOnlyList<long> classes)
     {
         using var scope = NewDisposeScope();
-        var rows = attributes.dim() == 1 ? attributes.unsqueeze(1) : attributes;
-        if (rows.shape[1] != classes.Count) throw new ArgumentException($"attribute rows have {rows.shape[1]} values, the heads {classes.Count}");
-        var terms = new List<Tensor>();
-        long start = 0;
-        for (int c = 0; c < classes.Count; start += classes[c], c++)
-        {
-            if (classes[c] < 2) continue;
-            var target = rows.select(1, c);
-            if (!target.ne(-1).any().item<bool>()) continue;                   // no row has this column (all absent)
-            terms.Add(nn.functional.cross_entropy(logits.narrow(1, start, classes[c]), target, ignore_index: -1));
-        }
+        var terms = ScoredColumns(logits, attributes, classes)
+            .Select(col => nn.functional.cross_entropy(col.Logits, col.Target, ignore_index: -1)).ToList();
         var loss = terms.Count == 0 ? logits.sum().mul(0) : stack(terms).mean();
         return loss.MoveToOuterDisposeScope();
     }
@@ -155,21 +146,33 @@ public sealed class AttributeHeads : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
+        var terms = new List<Tensor>();
+        foreach (var (columnLogits, target) in ScoredColumns(logits, attributes, classes))
+        {
+            var present = target.ne(-1);
+            var hit = columnLogits.argmax(1).eq(target).logical_and(present);
+            terms.Add(hit.to_type(ScalarType.Float32).sum().div(present.to_type(ScalarType.Float32).sum()));
+        }
+        var accuracy = terms.Count == 0 ? zeros(1, device: logits.device).squeeze() : stack(terms).mean();
+        return accuracy.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The columns that the loss and the accuracy score: those with at least two classes and at least one row whose
+    /// value is not −1 (absent), each as its slice of the logits (N×k) and its targets (N).
+    /// </summary>
+    private static IEnumerable<(Tensor Logits, Tensor Target)> ScoredColumns(Tensor logits, Tensor attributes, IReadOnlyList<long> classes)
+    {
         var rows = attributes.dim() == 1 ? attributes.unsqueeze(1) : attributes;
         if (rows.shape[1] != classes.Count) throw new ArgumentException($"attribute rows have {rows.shape[1]} values, the heads {classes.Count}");
-        var terms = new List<Tensor>();
         long start = 0;
         for (int c = 0; c < classes.Count; start += classes[c], c++)
         {
             if (classes[c] < 2) continue;
             var target = rows.select(1, c);
-            var present = target.ne(-1);
-            if (!present.any().item<bool>()) continue;
-            var hit = logits.narrow(1, start, classes[c]).argmax(1).eq(target).logical_and(present);
-            terms.Add(hit.to_type(ScalarType.Float32).sum().div(present.to_type(ScalarType.Float32).sum()));
+            if (!target.ne(-1).any().item<bool>()) continue;                   // no row has this column (all absent)
+            yield return (logits.narrow(1, start, classes[c]), target);
         }
-        var accuracy = terms.Count == 0 ? zeros(1, device: logits.device).squeeze() : stack(terms).mean();
-        return accuracy.MoveToOuterDisposeScope();
     }
 
     /// <summary>Classes per column of a dataset's "attributes" (its largest value + 1), else of its labels; null when it has neither.</summary>
