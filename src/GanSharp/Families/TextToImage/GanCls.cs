@@ -112,11 +112,14 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
     public int FeatureChannels { get; }
 
     /// <summary><paramref name="images"/> N×C×size×size, <paramref name="embedding"/> N×E → logits N.</summary>
-    public override Tensor forward(Tensor images, Tensor embedding)
+    public override Tensor forward(Tensor images, Tensor embedding) => ScoreWithFeatures(images, embedding).Scores;
+
+    /// <summary>The logits (N) and the 4×4 image features before the text joins them (N×c×4×4).</summary>
+    private (Tensor Scores, Tensor Features) ScoreWithFeatures(Tensor images, Tensor embedding)
     {
         var x = features.call(images);                                                      // N×c×4×4
         var t = project.call(embedding).view(-1, projectedDim, 1, 1).expand(-1, -1, 4, 4);  // N×128×4×4
-        return join.call(cat([x, t], 1)).view(-1);                                          // N
+        return (join.call(cat([x, t], 1)).view(-1), x);                                     // N
     }
 
     /// <summary>
@@ -129,11 +132,9 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
     /// </summary>
     public (Tensor Real, Tensor? Wrong, Tensor Fake) ScorePairs(Tensor real, Tensor right, Tensor? wrong, Tensor fake, Tensor fakeText)
     {
-        long n = real.shape[0], m = fake.shape[0];
-        var images = wrong is null ? cat([real, fake], 0) : cat([real, real, fake], 0);
-        var texts = wrong is null ? cat([right, fakeText], 0) : cat([right, wrong, fakeText], 0);
+        var (images, texts) = Pairs(real, right, wrong, fake, fakeText);
         var scores = call(images, texts);                                                   // (2 or 3)·N
-        return SplitPairs(scores, n, m, wrong is not null);
+        return SplitPairs(scores, real.shape[0], fake.shape[0], wrong is not null);
     }
 
     /// <summary>
@@ -145,11 +146,8 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
         Tensor real, Tensor right, Tensor? wrong, Tensor fake, Tensor fakeText)
     {
         long n = real.shape[0], m = fake.shape[0];
-        var images = wrong is null ? cat([real, fake], 0) : cat([real, real, fake], 0);
-        var texts = wrong is null ? cat([right, fakeText], 0) : cat([right, wrong, fakeText], 0);
-        var x = features.call(images);                                                      // (2 or 3)·N × c × 4 × 4
-        var t = project.call(texts).view(-1, projectedDim, 1, 1).expand(-1, -1, 4, 4);
-        var scores = join.call(cat([x, t], 1)).view(-1);
+        var (images, texts) = Pairs(real, right, wrong, fake, fakeText);
+        var (scores, x) = ScoreWithFeatures(images, texts);                                 // x: (2 or 3)·N × c × 4 × 4
         var (sr, sw, sf) = SplitPairs(scores, n, m, wrong is not null);
         var flat = x.flatten(1);
         return (sr, sw, sf, flat.narrow(0, 0, n), flat.narrow(0, flat.shape[0] - m, m));
@@ -157,6 +155,11 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
 
     /// <summary>Length of the flattened image features of <see cref="ScorePairsWithFeatures"/> (c·4·4).</summary>
     public int FeatureLength => FeatureChannels * 16;
+
+    /// <summary>The images and texts of the pairs in one batch: [real; real; fake] with [right; wrong; fakeText] (no wrong pair when it is null).</summary>
+    private static (Tensor Images, Tensor Texts) Pairs(Tensor real, Tensor right, Tensor? wrong, Tensor fake, Tensor fakeText) => wrong is null
+        ? (cat([real, fake], 0), cat([right, fakeText], 0))
+        : (cat([real, real, fake], 0), cat([right, wrong, fakeText], 0));
 
     private static (Tensor Real, Tensor? Wrong, Tensor Fake) SplitPairs(Tensor scores, long n, long m, bool hasWrong) => hasWrong
         ? (scores.narrow(0, 0, n), scores.narrow(0, n, n), scores.narrow(0, 2 * n, m))

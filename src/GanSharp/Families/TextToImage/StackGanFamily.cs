@@ -398,22 +398,22 @@ public sealed class StackGanSystem : TextToImageSystem
     private LossResult StagedGeneratorLoss(MatchingAwareDiscriminator d, string heads, Tensor real, Tensor right, Tensor wrong,
         Tensor fake, Tensor mu, Tensor logVar, Batch batch, string suffix, string accuracyName)
     {
-        var terms = new LossTerms();
-        Dictionary<string, Tensor>? more = null;
         Tensor sf;
+        (Tensor Loss, Tensor Accuracy)? aux = null;
         if (AuxWeight > 0)
         {
             var scored = d.ScorePairsWithFeatures(real, right, wrong, fake, right);
             sf = scored.Fake;
-            var (aux, accuracy) = AttributeLoss(heads, scored.FakeFeatures, batch[CaptionFields.Attributes]);
-            terms.Add("adv" + suffix, TextToImageLosses.Generator(sf)).Add("kl" + suffix, TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight)
-                .Add("aux_g" + suffix, aux, AuxWeight);
-            more = new Dictionary<string, Tensor> { [accuracyName] = accuracy };
+            aux = AttributeLoss(heads, scored.FakeFeatures, batch[CaptionFields.Attributes]);
         }
-        else
+        else sf = d.ScorePairs(real, right, wrong, fake, right).Fake;
+        var terms = new LossTerms().Add("adv" + suffix, TextToImageLosses.Generator(sf))
+            .Add("kl" + suffix, TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight);
+        Dictionary<string, Tensor>? more = null;
+        if (aux is { } a)
         {
-            sf = d.ScorePairs(real, right, wrong, fake, right).Fake;
-            terms.Add("adv" + suffix, TextToImageLosses.Generator(sf)).Add("kl" + suffix, TextToImageLosses.KlToStandardNormal(mu, logVar), KlWeight);
+            terms.Add("aux_g" + suffix, a.Loss, AuxWeight);
+            more = new Dictionary<string, Tensor> { [accuracyName] = a.Accuracy };
         }
         Tensor dFake;
         using (no_grad()) dFake = sf.sigmoid().mean();
