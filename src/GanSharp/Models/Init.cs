@@ -37,6 +37,10 @@ public static class Init
                     nn.init.normal_(b.weight, 1, 0.02);
                     nn.init.zeros_(b.bias);
                     break;
+                case TorchSharp.Modules.GroupNorm g:     // as BatchNorm (TorchSharp leaves its affine parameters unset)
+                    nn.init.normal_(g.weight, 1, 0.02);
+                    nn.init.zeros_(g.bias);
+                    break;
             }
         }
     }

@@ -67,14 +67,19 @@ public sealed class GanClsGenerator : Module<Tensor, Tensor, Tensor>
 /// </summary>
 public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
 {
+    /// <summary>The --d-norm values: BatchNorm (the paper's), per-image LayerNorm (GroupNorm of one group), none.</summary>
+    public static readonly string[] Norms = ["batch", "layer", "none"];
+
     private readonly Sequential features;
     private readonly Sequential project;
     private readonly Sequential join;
     private readonly long projectedDim;
 
-    public MatchingAwareDiscriminator(int size, int embeddingDim, int projectedDim = 128, int channels = 3, int width = 64)
+    public MatchingAwareDiscriminator(int size, int embeddingDim, int projectedDim = 128, int channels = 3, int width = 64, string norm = "batch")
         : base(nameof(MatchingAwareDiscriminator))
     {
+        if (!Norms.Contains(norm)) throw new ArgumentException($"unknown --d-norm '{norm}': use {string.Join(", ", Norms)}");
+        Norm = norm;
         int downs = TextToImageNets.Doublings(size);     // size → 4
         Size = size;
         this.projectedDim = projectedDim;
@@ -88,7 +93,7 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
         {
             int next = Math.Min(2 * c, 8 * width);
             layers.Add(($"conv{i}", Conv2d(c, next, 4, stride: 2, padding: 1, bias: false))); // next × size/2^(i+1)
-            layers.Add(($"conv{i}_bn", BatchNorm2d(next)));
+            if (Normalization(next) is { } bn) layers.Add(($"conv{i}_bn", bn));
             layers.Add(($"conv{i}_lrelu", LeakyReLU(0.2)));
             c = next;
         }
@@ -97,16 +102,32 @@ public sealed class MatchingAwareDiscriminator : Module<Tensor, Tensor, Tensor>
         project = Sequential(
             ("fc", Linear(embeddingDim, projectedDim)),                                     // N×E → N×128
             ("lrelu", LeakyReLU(0.2)));
-        join = Sequential(
-            ("conv1x1", Conv2d(c + projectedDim, c, 1, bias: false)),                       // c × 4 × 4
-            ("conv1x1_bn", BatchNorm2d(c)),
-            ("conv1x1_lrelu", LeakyReLU(0.2)),
-            ("conv4x4", Conv2d(c, 1, 4, stride: 1, padding: 0L)));                          // 1 × 1 × 1
+        var joinLayers = new List<(string, Module<Tensor, Tensor>)> { ("conv1x1", Conv2d(c + projectedDim, c, 1, bias: false)) };  // c × 4 × 4
+        if (Normalization(c) is { } jn) joinLayers.Add(("conv1x1_bn", jn));
+        joinLayers.Add(("conv1x1_lrelu", LeakyReLU(0.2)));
+        joinLayers.Add(("conv4x4", Conv2d(c, 1, 4, stride: 1, padding: 0L)));            // 1 × 1 × 1
+        join = Sequential(joinLayers);
         RegisterComponents();
         Init.Dcgan(this);
     }
 
     public int Size { get; }
+
+    /// <summary>
+    /// D's normalization (--d-norm). "batch" is the paper's BatchNorm: a pair's score then depends on the rest of its
+    /// batch, which is why <see cref="ScorePairs"/> scores all pairs in one batch. "layer" normalizes each image's
+    /// features on their own (GroupNorm with one group, learned per-channel scale and shift) and "none" has no
+    /// normalization (as R1-regularized discriminators): with either, a pair's score depends on that pair alone.
+    /// </summary>
+    public string Norm { get; }
+
+    /// <summary>The normalization layer after a convolution of <paramref name="channels"/> outputs (null: none).</summary>
+    private Module<Tensor, Tensor>? Normalization(int channels) => Norm switch
+    {
+        "batch" => BatchNorm2d(channels),
+        "layer" => GroupNorm(1, channels),
+        _ => null,
+    };
 
     /// <summary>Channels of the 4×4 image features before the text joins them.</summary>
     public int FeatureChannels { get; }

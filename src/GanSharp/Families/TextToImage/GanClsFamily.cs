@@ -59,6 +59,7 @@ public sealed class GanClsFamily : IGanFamily
         OptionSpec.Of("embedding-dim", 128, "text-encoder/gan-cls/stackgan: width of the text embedding φ(t) (default 128)"),
         OptionSpec.Of("int-weight", 1.0, "gan-cls: weight of G's loss on interpolated embeddings (GAN-INT; default 1)"),
         TextToImageSystem.HardWrongTextSpec,
+        TextToImageSystem.DNormSpec,
         TextToImageSystem.AuxAttributesSpec,
         TextToImageSystem.AuxFakeClassSpec,
         TextToImageSystem.AuxOnFakesSpec,
@@ -150,7 +151,7 @@ public sealed class GanClsSystem : TextToImageSystem
         if (IntBeta is < 0 or > 1) throw new ArgumentException($"--int-beta must be between 0 and 1 (got {IntBeta})");
         int channels = (int)shape[0], size = (int)shape[1];
         AddNetwork("G", new TextConditionedGenerator(new GanClsGenerator(size, EmbeddingDim, options.ZDim, channels: channels, width: options.WidthG)));
-        AddNetwork("D", new MatchingAwareDiscriminator(size, EmbeddingDim, channels: channels, width: options.WidthD));
+        AddNetwork("D", new MatchingAwareDiscriminator(size, EmbeddingDim, channels: channels, width: options.WidthD, norm: DNorm));
         if (AuxWeight > 0) AddAttributeHeads(AuxHeads, Disc.FeatureLength);   // D's auxiliary attribute classifier (TAC-GAN)
         Size = size;
     }
@@ -183,7 +184,7 @@ public sealed class GanClsSystem : TextToImageSystem
 
     protected override IReadOnlyList<Phase> BuildPhases() => new[]
     {
-        new Phase("D", "D", ctx => DiscriminatorLoss(ctx.Batch, ctx.Rng)) { Repeat = Options.DSteps },
+        new Phase("D", "D", ctx => DiscriminatorLoss(ctx.Batch, ctx.Rng, ctx.Step)) { Repeat = Options.DSteps },
         new Phase("G", "G", ctx => GeneratorLoss(ctx.Batch, ctx.Rng))
             { NewBatch = false, Freeze = DNetworks, ZeroAfter = new[] { "D" } },
     };
@@ -201,14 +202,15 @@ public sealed class GanClsSystem : TextToImageSystem
         using (no_grad()) fake = Gen.Generate(SampleLatent(batch.Size, generator), right);
         _right = right.detach();
         _wrong = wrong?.detach();
+        var real = RealInput(batch.Real, step);
         if (AuxWeight > 0)
         {
             // TAC-GAN: D's attribute heads also learn to read every attribute of the real images
-            var (ar, aw, af, realFeatures, fakeFeatures) = Disc.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
-            return WithRealAttributeLoss(MatchingAware(ar, aw, af, "d"), AuxHeads, realFeatures, fakeFeatures, batch, "d", "aux_acc_real");
+            var (ar, aw, af, realFeatures, fakeFeatures) = Disc.ScorePairsWithFeatures(real, right, wrong, fake, right);
+            return WithR1(WithRealAttributeLoss(MatchingAware(ar, aw, af, "d"), AuxHeads, realFeatures, fakeFeatures, batch, "d", "aux_acc_real"), ar, real, "d");
         }
-        var (sr, sw, sf) = Disc.ScorePairs(batch.Real, right, wrong, fake, right);   // one batch: BatchNorm cannot tell the pairs apart
-        return MatchingAware(sr, sw, sf, "d");
+        var (sr, sw, sf) = Disc.ScorePairs(real, right, wrong, fake, right);   // one batch: BatchNorm cannot tell the pairs apart
+        return WithR1(MatchingAware(sr, sw, sf, "d"), sr, real, "d");
     }
 
     /// <summary>

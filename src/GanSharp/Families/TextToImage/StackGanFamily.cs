@@ -43,6 +43,7 @@ public sealed class StackGanFamily : IGanFamily
         OptionSpec.Of("text-encoder", "", "gan-cls/stackgan: the pretrained text encoder: a run of 'gansharp train text-encoder' (or its .ckpt), frozen during training"),
         OptionSpec.Of("embedding-dim", 128, "text-encoder/gan-cls/stackgan: width of the text embedding φ(t) (default 128)"),
         TextToImageSystem.HardWrongTextSpec,
+        TextToImageSystem.DNormSpec,
         TextToImageSystem.AuxAttributesSpec,
         TextToImageSystem.AuxFakeClassSpec,
         TextToImageSystem.AuxOnFakesSpec,
@@ -149,9 +150,9 @@ public sealed class StackGanSystem : TextToImageSystem
             _ => options.Get<int>("stage1-steps") > 0 ? options.Get<int>("stage1-steps") : Math.Max(1, options.Steps / 2),
         };
         AddNetwork("G", new PackedStageI(new StageIGenerator(StageISize, EmbeddingDim, options.ZDim, CondDim, channels, options.WidthG)));
-        AddNetwork("D", new MatchingAwareDiscriminator(StageISize, EmbeddingDim, channels: channels, width: options.WidthD));
+        AddNetwork("D", new MatchingAwareDiscriminator(StageISize, EmbeddingDim, channels: channels, width: options.WidthD, norm: DNorm));
         AddNetwork("G2", new StageIIGenerator(StageISize, EmbeddingDim, CondDim, channels, options.WidthG, options.Get<int>("residual-blocks")));
-        AddNetwork("D2", new MatchingAwareDiscriminator(Size, EmbeddingDim, channels: channels, width: options.WidthD));
+        AddNetwork("D2", new MatchingAwareDiscriminator(Size, EmbeddingDim, channels: channels, width: options.WidthD, norm: DNorm));
         if (AuxWeight > 0)
         {
             AddAttributeHeads(AuxHeads, D1.FeatureLength);     // each D's auxiliary attribute classifier (TAC-GAN)
@@ -305,18 +306,18 @@ public sealed class StackGanSystem : TextToImageSystem
 
     protected override IReadOnlyList<Phase> BuildPhases() => new[]
     {
-        new Phase("D", "D", ctx => StageIDiscriminatorLoss(ctx.Batch, ctx.Rng)) { Repeat = Options.DSteps, ActiveAt = s => StageOf(s) == 1 },
+        new Phase("D", "D", ctx => StageIDiscriminatorLoss(ctx.Batch, ctx.Rng, ctx.Step)) { Repeat = Options.DSteps, ActiveAt = s => StageOf(s) == 1 },
         new Phase("G", "G", ctx => StageIGeneratorLoss(ctx.Batch, ctx.Rng))
             { NewBatch = false, Freeze = D1Networks, ZeroAfter = new[] { "D" }, ActiveAt = s => StageOf(s) == 1 },
-        new Phase("D2", "D2", ctx => StageIIDiscriminatorLoss(ctx.Batch, ctx.Rng)) { Repeat = Options.DSteps, ActiveAt = s => StageOf(s) == 2 },
+        new Phase("D2", "D2", ctx => StageIIDiscriminatorLoss(ctx.Batch, ctx.Rng, ctx.Step)) { Repeat = Options.DSteps, ActiveAt = s => StageOf(s) == 2 },
         new Phase("G2", "G2", ctx => StageIIGeneratorLoss(ctx.Batch, ctx.Rng))
             { NewBatch = false, Freeze = D2Networks, ZeroAfter = new[] { "D2" }, ActiveAt = s => StageOf(s) == 2 },
     };
 
     /// <summary>Stage-I's D: the matching-aware loss at Stage-I's side (real images area-downsampled).</summary>
-    public LossResult StageIDiscriminatorLoss(Batch batch, Generator rng)
+    public LossResult StageIDiscriminatorLoss(Batch batch, Generator rng, int step = 1)
     {
-        var real = Downsample(batch.Real);
+        var real = RealInput(Downsample(batch.Real), step);
         var right = Embed(RightText(batch, rng));
         var wrong = Embed(WrongText(batch, rng));
         var (z, e1, _) = Split(SampleLatent(batch.Size, rng));
@@ -327,10 +328,10 @@ public sealed class StackGanSystem : TextToImageSystem
         if (AuxWeight > 0)
         {
             var (ar, aw, af, realFeatures, fakeFeatures) = D1.ScorePairsWithFeatures(real, right, wrong, fake, right);
-            return WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d"), AuxHeads, realFeatures, fakeFeatures, batch, "d", "aux_acc_real");
+            return WithR1(WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d"), AuxHeads, realFeatures, fakeFeatures, batch, "d", "aux_acc_real"), ar, real, "d");
         }
         var (sr, sw, sf) = D1.ScorePairs(real, right, wrong, fake, right);     // one batch: BatchNorm cannot tell the pairs apart
-        return MatchingAware(sr, sw!, sf, "d");
+        return WithR1(MatchingAware(sr, sw!, sf, "d"), sr, real, "d");
     }
 
     /// <summary>Stage-I's G: −log s_f + λ·KL(N(μ, σ²) ‖ N(0, I)).</summary>
@@ -354,8 +355,9 @@ public sealed class StackGanSystem : TextToImageSystem
     }
 
     /// <summary>Stage-II's D: the matching-aware loss at full size on G2(Stage-I(z, ĉ₁), ĉ₂).</summary>
-    public LossResult StageIIDiscriminatorLoss(Batch batch, Generator rng)
+    public LossResult StageIIDiscriminatorLoss(Batch batch, Generator rng, int step = 1)
     {
+        var real = RealInput(batch.Real, step);
         var right = Embed(RightText(batch, rng));
         var wrong = Embed(WrongText(batch, rng));
         var (z, e1, e2) = Split(SampleLatent(batch.Size, rng));
@@ -370,11 +372,11 @@ public sealed class StackGanSystem : TextToImageSystem
         _wrong = wrong;
         if (AuxWeight > 0)
         {
-            var (ar, aw, af, realFeatures, fakeFeatures) = D2.ScorePairsWithFeatures(batch.Real, right, wrong, fake, right);
-            return WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d2"), AuxHeads2, realFeatures, fakeFeatures, batch, "d2", "aux2_acc_real");
+            var (ar, aw, af, realFeatures, fakeFeatures) = D2.ScorePairsWithFeatures(real, right, wrong, fake, right);
+            return WithR1(WithRealAttributeLoss(MatchingAware(ar, aw!, af, "d2"), AuxHeads2, realFeatures, fakeFeatures, batch, "d2", "aux2_acc_real"), ar, real, "d2");
         }
-        var (sr, sw, sf) = D2.ScorePairs(batch.Real, right, wrong, fake, right);
-        return MatchingAware(sr, sw!, sf, "d2");
+        var (sr, sw, sf) = D2.ScorePairs(real, right, wrong, fake, right);
+        return WithR1(MatchingAware(sr, sw!, sf, "d2"), sr, real, "d2");
     }
 
     /// <summary>Stage-II's G: −log s_f + λ·KL of its own conditioning augmentation; Stage-I stays frozen.</summary>

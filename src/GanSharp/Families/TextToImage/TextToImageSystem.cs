@@ -95,6 +95,16 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
 
     private HardNegativeSampler? _hard;
 
+    public const string DNormOption = "d-norm";
+
+    /// <summary>The option, declared by gan-cls and stackgan.</summary>
+    public static OptionSpec DNormSpec => OptionSpec.Of(DNormOption, "batch",
+        "gan-cls/stackgan: the matching-aware D's normalization: batch (default, the paper's BatchNorm, all pairs scored in one batch), layer (each image on its own: GroupNorm of one group) or none (use with --r1, e.g. 1). BatchNorm over a batch of real and fake pairs stalls G on flat-coloured data (docs/text-to-image.md)",
+        MatchingAwareDiscriminator.Norms);
+
+    /// <summary>--d-norm: batch, layer or none.</summary>
+    public string DNorm => Options.Get<string>(DNormOption);
+
     // ---- the auxiliary attribute classifier on D's image features (--aux-attributes; TAC-GAN) ---------------
 
     public const string AuxAttributesOption = "aux-attributes";
@@ -182,6 +192,33 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
             aux = aux.add(fake);
         }
         return result with { Loss = result.Loss.add(aux.mul(AuxWeight)), Logged = logged };
+    }
+
+    /// <summary>
+    /// True on the steps where D's phase adds the R1 penalty (--r1 γ &gt; 0, every --r1-every steps).
+    /// </summary>
+    protected bool R1Due(int step) => Loss.R1 > 0 && step % Loss.R1Every == 0;
+
+    /// <summary>
+    /// The real images as D's phase feeds them: a fresh leaf that records gradients on the steps where R1 is due
+    /// (so <see cref="WithR1"/> can take ∇ₓ s_r), the images themselves otherwise.
+    /// </summary>
+    protected Tensor RealInput(Tensor real, int step) => R1Due(step) ? real.detach().requires_grad_(true) : real;
+
+    /// <summary>
+    /// R1 (Mescheder et al. 2018) for the matching-aware D: D's loss + γ/2 · N · E‖∇ₓ s_r(x, t)‖², the gradient of the
+    /// {real, right text} logits with respect to the real images (N = --r1-every, the lazy scaling), logged as
+    /// loss_r1 (loss_PREFIX_r1 for a second D). It keeps D's surface flat on the data, which the flat-coloured
+    /// captioned shapes need: without it D wins at once and G stays on a checkerboard texture
+    /// (docs/text-to-image.md, "R1 on the matching-aware D"). No-op unless <paramref name="real"/> came from
+    /// <see cref="RealInput"/> on a step where R1 is due.
+    /// </summary>
+    protected LossResult WithR1(LossResult result, Tensor realRightLogits, Tensor real, string prefix)
+    {
+        if (!real.requires_grad) return result;
+        var penalty = TextToImageLosses.R1(realRightLogits, real);
+        var logged = new Dictionary<string, Tensor>(result.Logged) { [prefix == "d" ? "loss_r1" : $"loss_{prefix}_r1"] = penalty.detach() };
+        return result with { Loss = result.Loss.add(penalty.mul(Loss.R1 / 2 * Loss.R1Every)), Logged = logged };
     }
 
     /// <summary>Per column, the heads' "generated" class (the data's class count), −1 where the attribute is absent.</summary>
@@ -333,7 +370,6 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
             o.Get<bool>(AuxFakeClassOption) && o.Get<bool>(AuxOnFakesOption) ? $"--{AuxFakeClassOption} and --{AuxOnFakesOption} give D's heads two targets for G's images: pass one of them" :
             o.Get<bool>(AuxOnFakesOption) && o.Get<double>(AuxAttributesOption) == 0 ? $"--{AuxOnFakesOption} trains the attribute heads of --{AuxAttributesOption} on G's images too: pass --{AuxAttributesOption} W (e.g. 10) too" :
             o.Get<bool>(AuxFakeClassOption) && o.Get<double>(AuxAttributesOption) == 0 ? $"--{AuxFakeClassOption} adds a class to the attribute heads of --{AuxAttributesOption}: pass --{AuxAttributesOption} W (e.g. 10) too" :
-            o.R1 > 0 ? $"--r1 is not available for {m}" :
             o.Clip > 0 ? $"--clip is not available for {m}" :
             o.InstanceNoise > 0 ? $"--instance-noise is not available for {m}" :
             o.Augment != "none" ? $"--augment is not available for {m}" :
