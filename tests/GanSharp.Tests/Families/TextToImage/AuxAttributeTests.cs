@@ -16,9 +16,7 @@ public sealed class AuxAttributeTests(PretrainedEncoderFixture encoder) : IClass
 {
     private GanOptions GanCls(int steps, double aux, string variant = "gan-int-cls")
     {
-        var o = T2I.Tiny(new GanOptions { Model = GanClsFamily.ModelName, Size = 16, Steps = steps });
-        o.Set("variant", variant);
-        o.Set("text-encoder", encoder.Path);
+        var o = T2I.TinyGanCls(encoder.Path, steps, variant);
         o.Set(TextToImageSystem.AuxAttributesOption, aux);
         return o;
     }
@@ -115,11 +113,7 @@ public sealed class AuxAttributeTests(PretrainedEncoderFixture encoder) : IClass
     {
         using var data = T2I.Shapes(32, 32);
         using var tmp = new TestUtil.TempDir();
-        var o = T2I.Tiny(new GanOptions { Model = StackGanFamily.ModelName, Size = 32, Steps = 4 });
-        o.Set("stage1-steps", 2);
-        o.Set("text-encoder", encoder.Path);
-        o.Set("cond-dim", 8);
-        o.Set("residual-blocks", 1);
+        var o = T2I.TinyStackGan(encoder.Path, 4, stage1Steps: 2);
         o.Set(TextToImageSystem.AuxAttributesOption, 2.0);
         o.CheckpointEvery = 2;
         T2I.AssertResumesBitForBit(o, data, data, tmp.Path, 1, 3);

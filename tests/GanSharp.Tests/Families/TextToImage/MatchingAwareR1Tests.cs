@@ -16,9 +16,9 @@ public sealed class MatchingAwareR1Tests(PretrainedEncoderFixture encoder) : ICl
 {
     private GanOptions GanCls(int steps, double r1, int every = 1)
     {
-        var o = T2I.Tiny(new GanOptions { Model = GanClsFamily.ModelName, Size = 16, Steps = steps, R1 = r1, R1Every = every });
-        o.Set("variant", "gan-cls");
-        o.Set("text-encoder", encoder.Path);
+        var o = T2I.TinyGanCls(encoder.Path, steps, "gan-cls");
+        o.R1 = r1;
+        o.R1Every = every;
         return o;
     }
 
@@ -91,11 +91,8 @@ public sealed class MatchingAwareR1Tests(PretrainedEncoderFixture encoder) : ICl
     {
         using var data = T2I.Shapes(32, 32);
         using var tmp = new TestUtil.TempDir();
-        var o = T2I.Tiny(new GanOptions { Model = StackGanFamily.ModelName, Size = 32, Steps = 4, R1 = 2 });
-        o.Set("stage1-steps", 2);
-        o.Set("text-encoder", encoder.Path);
-        o.Set("cond-dim", 8);
-        o.Set("residual-blocks", 1);
+        var o = T2I.TinyStackGan(encoder.Path, 4, stage1Steps: 2);
+        o.R1 = 2;
         o.CheckpointEvery = 2;
         T2I.AssertResumesBitForBit(o, data, data, tmp.Path, 1, 3);
         var lines = T2I.Metrics(Path.Combine(tmp.Path, "full"));

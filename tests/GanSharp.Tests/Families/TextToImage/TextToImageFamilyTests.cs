@@ -65,20 +65,26 @@ public sealed class TextToImageFamilyTests(PretrainedEncoderFixture encoder) : I
         return o;
     }
 
-    private GanOptions GanCls(int steps, string variant = "gan-int-cls")
+    private GanOptions GanCls(int steps, string variant = "gan-int-cls") => TinyGanCls(encoder.Path, steps, variant);
+
+    private GanOptions StackGan(int steps, string stage = "both", int stage1Steps = 3) => TinyStackGan(encoder.Path, steps, stage, stage1Steps);
+
+    /// <summary>A tiny gan-cls run (16 px) conditioned by the text encoder at <paramref name="encoderPath"/>.</summary>
+    internal static GanOptions TinyGanCls(string encoderPath, int steps, string variant = "gan-int-cls")
     {
         var o = Tiny(new GanOptions { Model = GanClsFamily.ModelName, Size = 16, Steps = steps });
         o.Set("variant", variant);
-        o.Set("text-encoder", encoder.Path);
+        o.Set("text-encoder", encoderPath);
         return o;
     }
 
-    private GanOptions StackGan(int steps, string stage = "both", int stage1Steps = 3)
+    /// <summary>A tiny StackGAN run (8 → 32 px, one residual block) conditioned by the text encoder at <paramref name="encoderPath"/>.</summary>
+    internal static GanOptions TinyStackGan(string encoderPath, int steps, string stage = "both", int stage1Steps = 3)
     {
         var o = Tiny(new GanOptions { Model = StackGanFamily.ModelName, Size = 32, Steps = steps });
         o.Set("stage", stage);
         o.Set("stage1-steps", stage1Steps);
-        o.Set("text-encoder", encoder.Path);
+        o.Set("text-encoder", encoderPath);
         o.Set("cond-dim", 8);
         o.Set("residual-blocks", 1);
         return o;
