@@ -24,13 +24,23 @@ public static class Penalties
     public static Tensor R1(Func<Tensor, Tensor> d, Tensor real)
     {
         var x = real.detach().requires_grad_(true);
-        return InputGradient(d, x).flatten(1).pow(2).sum(1).mean();
+        return R1(d(x), x);
+    }
+
+    /// <summary>
+    /// R1 from outputs D already computed: E‖∇ₓ Σ D‖² over the rows of <paramref name="x"/>, a leaf that recorded
+    /// gradients when D scored it. For a D whose scores of x come out of a larger forward pass (the matching-aware D
+    /// scores real, wrong-text and fake pairs in one batch), so the penalty and the loss share that pass.
+    /// </summary>
+    public static Tensor R1(Tensor outputs, Tensor x)
+    {
+        if (!x.requires_grad) throw new ArgumentException("R1 needs the real images as a leaf that records gradients (real.detach().requires_grad_(true)) before D scores them");
+        return InputGradient(outputs, x).flatten(1).pow(2).sum(1).mean();
     }
 
     /// <summary>∇ₓ Σ D(x), kept in the graph so the penalty trains D.</summary>
-    private static Tensor InputGradient(Func<Tensor, Tensor> d, Tensor x)
-    {
-        var outputs = d(x).sum();
-        return autograd.grad(new[] { outputs }, new[] { x }, retain_graph: true, create_graph: true)[0];
-    }
+    private static Tensor InputGradient(Func<Tensor, Tensor> d, Tensor x) => InputGradient(d(x), x);
+
+    private static Tensor InputGradient(Tensor outputs, Tensor x) =>
+        autograd.grad(new[] { outputs.sum() }, new[] { x }, retain_graph: true, create_graph: true)[0];
 }

@@ -48,19 +48,6 @@ public static class TextToImageLosses
     public static Tensor Generator(Tensor fakeRight) => softplus(fakeRight.neg()).mean();
 
     /// <summary>
-    /// The R1 penalty of a matching-aware D (Mescheder et al. 2018, on the {real, right text} pair): E‖∇ₓ s_r‖², the
-    /// squared norm per image of the gradient of the summed logits <paramref name="realRight"/> with respect to the
-    /// real images <paramref name="real"/> (a leaf that records gradients), averaged over the batch. Kept in the graph
-    /// (create_graph), so it trains D.
-    /// </summary>
-    public static Tensor R1(Tensor realRight, Tensor real)
-    {
-        if (!real.requires_grad) throw new ArgumentException("R1 needs the real images as a leaf that records gradients (real.detach().requires_grad_(true)) before D scores them");
-        var grad = TorchSharp.torch.autograd.grad(new[] { realRight.sum() }, new[] { real }, retain_graph: true, create_graph: true)[0];
-        return grad.flatten(1).pow(2).sum(1).mean();
-    }
-
-    /// <summary>
     /// KL(N(μ, σ²) ‖ N(0, I)) of conditioning augmentation: ½(μ² + σ² − 1 − log σ²) per element, reduced by
     /// <paramref name="reduction"/> (N×d inputs → scalar).
     /// </summary>

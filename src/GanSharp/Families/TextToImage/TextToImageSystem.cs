@@ -216,7 +216,7 @@ public abstract class TextToImageSystem : GanSystem, ITextToImage
     protected LossResult WithR1(LossResult result, Tensor realRightLogits, Tensor real, string prefix)
     {
         if (!real.requires_grad) return result;
-        var penalty = TextToImageLosses.R1(realRightLogits, real);
+        var penalty = Penalties.R1(realRightLogits, real);     // the same R1 as every other family's, on the pairs' shared pass
         var logged = new Dictionary<string, Tensor>(result.Logged) { [prefix == "d" ? "loss_r1" : $"loss_{prefix}_r1"] = penalty.detach() };
         return result with { Loss = result.Loss.add(penalty.mul(Loss.R1 / 2 * Loss.R1Every)), Logged = logged };
     }

@@ -1,4 +1,5 @@
 using GanSharp.Families.TextToImage;
+using GanSharp.Losses;
 using GanSharp.Runs;
 using GanSharp.Training;
 using Xunit;
@@ -29,13 +30,13 @@ public sealed class MatchingAwareR1Tests(PretrainedEncoderFixture encoder) : ICl
         // Σx² = 0.25·4 = 1. With c = 0.5: 4·0.25·(14 + 1)/2 = 7.5.
         var x = tensor(new float[] { 1, -2, 0, 3, 0.5f, 0.5f, -0.5f, 0.5f }).view(2, 1, 2, 2).requires_grad_(true);
         var sr = x.pow(2).mul(0.5).flatten(1).sum(1);
-        var penalty = TextToImageLosses.R1(sr, x);
+        var penalty = Penalties.R1(sr, x);
         Assert.Equal(7.5, penalty.item<float>(), 5);
         // It stays in the graph: its own gradient is ∂/∂x of ½·Σ_i 4c²·Σx_i² (the batch mean), 4c²·x = x.
         var g = autograd.grad(new[] { penalty }, new[] { x })[0];
         Assert.Equal(new float[] { 1, -2, 0, 3, 0.5f, 0.5f, -0.5f, 0.5f }, g.flatten().data<float>().ToArray());
         // Images that record no gradients are refused in one line.
-        var ex = Assert.Throws<ArgumentException>(() => TextToImageLosses.R1(sr, x.detach()));
+        var ex = Assert.Throws<ArgumentException>(() => Penalties.R1(sr, x.detach()));
         Assert.Contains("requires_grad_", ex.Message);
     }
 
