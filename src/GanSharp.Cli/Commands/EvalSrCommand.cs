@@ -133,12 +133,21 @@ public static class EvalSrCommand
         return cmd;
     }
 
-    /// <summary>A checkpoint's label: its run directory's name and step.</summary>
-    static string Label(string source, Sampler s)
+    /// <summary>A checkpoint's label: its run's name and step.</summary>
+    static string Label(string source, Sampler s) => $"{RunName(source)} ({s.Options.Model}, step {s.Step})";
+
+    /// <summary>
+    /// The name a checkpoint is shown by: the run directory's for a run directory or a file in its
+    /// <c>checkpoints/</c> folder, else the file's own name without its extension (a checkpoint copied aside).
+    /// </summary>
+    public static string RunName(string source)
     {
         string full = Path.GetFullPath(source).TrimEnd(Path.DirectorySeparatorChar);
-        string run = File.Exists(full) ? Path.GetFileName(Path.GetDirectoryName(Path.GetDirectoryName(full)) ?? full) : Path.GetFileName(full);
-        return $"{run} ({s.Options.Model}, step {s.Step})";
+        if (!File.Exists(full)) return Path.GetFileName(full);
+        string? folder = Path.GetDirectoryName(full);
+        return Path.GetFileName(folder) == "checkpoints" && Path.GetDirectoryName(folder) is { } run
+            ? Path.GetFileName(run)
+            : Path.GetFileNameWithoutExtension(full);
     }
 
     /// <summary>PNG, JPEG and BMP files under a folder, in ordinal order.</summary>

@@ -237,6 +237,23 @@ public sealed class SrToolsTests
     }
 
     [Fact]
+    public void EvalSrNamesARunByItsFolderAndACopiedCheckpointByItsFile()
+    {
+        using var tmp = new TestUtil.TempDir();
+        string run = Path.Combine(tmp.Path, "srresnet-x4"), checkpoints = Path.Combine(run, "checkpoints"), aside = Path.Combine(tmp.Path, "kept");
+        Directory.CreateDirectory(checkpoints);
+        Directory.CreateDirectory(aside);
+        File.WriteAllText(Path.Combine(checkpoints, "step-000250.ckpt"), "");
+        File.WriteAllText(Path.Combine(aside, "srresnet-x4-5750.ckpt"), "");
+        Assert.Equal("srresnet-x4", GanSharp.Cli.Commands.EvalSrCommand.RunName(run));
+        Assert.Equal("srresnet-x4", GanSharp.Cli.Commands.EvalSrCommand.RunName(run + Path.DirectorySeparatorChar));
+        Assert.Equal("srresnet-x4", GanSharp.Cli.Commands.EvalSrCommand.RunName(Path.Combine(checkpoints, "step-000250.ckpt")));
+        // A checkpoint copied out of its run (before the engine's --keep deletes it) is named by its file, not by
+        // whatever folder lies two levels up.
+        Assert.Equal("srresnet-x4-5750", GanSharp.Cli.Commands.EvalSrCommand.RunName(Path.Combine(aside, "srresnet-x4-5750.ckpt")));
+    }
+
+    [Fact]
     public void EvalSrOfBicubicAloneAndABadFolderAreOneLineEach()
     {
         using var tmp = new TestUtil.TempDir();
